@@ -1,0 +1,23 @@
+// Device-callable math functions under one name for Kokkos 3.4 (Experimental::)
+// and Kokkos >= 3.7 (Kokkos::).
+#pragma once
+#include <Kokkos_Core.hpp>
+
+namespace flowlat::math {
+#if KOKKOS_VERSION >= 30700
+using Kokkos::cos;
+using Kokkos::exp;
+using Kokkos::fabs;
+using Kokkos::log;
+using Kokkos::sin;
+using Kokkos::sqrt;
+#else
+using Kokkos::Experimental::cos;
+using Kokkos::Experimental::exp;
+using Kokkos::Experimental::fabs;
+using Kokkos::Experimental::log;
+using Kokkos::Experimental::sin;
+using Kokkos::Experimental::sqrt;
+#endif
+constexpr double pi = 3.14159265358979323846;
+}  // namespace flowlat::math
