@@ -1,0 +1,81 @@
+// HMC trajectory: draw p, integrate, accept or restore, per chain.
+#include "flowlat/mcmc/hmc.hpp"
+
+#include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/math.hpp"
+
+namespace flowlat {
+
+Hmc::Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t seed,
+         std::int64_t first_chain, index_t capacity)
+    : theory_(theory),
+      integrator_(integrator),
+      seed_(seed),
+      first_chain_(first_chain),
+      phi_old_("hmc.phi_old", capacity, theory.dof()),
+      p_("hmc.momentum", capacity, theory.dof()),
+      force_("hmc.force", capacity, theory.dof()),
+      h_start_("hmc.h_start", capacity),
+      h_end_("hmc.h_end", capacity),
+      scratch_("hmc.scratch", capacity) {}
+
+void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) const {
+  const index_t dof = theory_.dof(), pairs = (dof + 1) / 2;
+  const std::uint64_t seed = seed_;
+  const std::int64_t first = first_chain_;
+  Kokkos::parallel_for(
+      "hmc.momenta", Kokkos::RangePolicy<ExecSpace>(0, n * pairs), KOKKOS_LAMBDA(index_t i) {
+        const index_t b = i / pairs, j = i % pairs;
+        const CounterRng rng(seed, std::uint32_t(first + b));
+        real_t g0, g1;
+        rng.normal2(RandomPurpose::HmcMomentum, trajectory, std::uint32_t(j), g0, g1);
+        p(b, 2 * j) = g0;
+        if (2 * j + 1 < dof) p(b, 2 * j + 1) = g1;
+      });
+}
+
+void Hmc::hamiltonian(const Field& phi, const Field& p, index_t n, const BatchScalar& H) const {
+  theory_.action(phi, n, H);
+  const BatchScalar kinetic = scratch_;
+  batch_sum("hmc.kinetic", n, theory_.dof(), kinetic,
+            KOKKOS_LAMBDA(index_t b, index_t x) { return 0.5 * p(b, x) * p(b, x); });
+  Kokkos::parallel_for(
+      "hmc.add_kinetic", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { H(b) += kinetic(b); });
+}
+
+void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
+                 const std::vector<BatchScalar>& reals, const std::vector<BatchFlags>& flags) {
+  const auto phi_old = phi_old_;
+  const auto p = p_;
+  Kokkos::deep_copy(phi_old, phi);
+  draw_momenta(p, n, trajectory);
+  hamiltonian(phi, p, n, h_start_);
+  integrator_.integrate(theory_, phi, p, force_, n);
+  hamiltonian(phi, p, n, h_end_);
+
+  const auto h0 = h_start_, h1 = h_end_;
+  const BatchScalar dH = reals[0];
+  const BatchFlags accept = flags[0];
+  const std::uint64_t seed = seed_;
+  const std::int64_t first = first_chain_;
+  Kokkos::parallel_for(
+      "hmc.metropolis", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(index_t b) {
+        const real_t delta = h1(b) - h0(b);
+        real_t u, unused;
+        CounterRng(seed, std::uint32_t(first + b))
+            .uniform2(RandomPurpose::HmcAccept, trajectory, 0, u, unused);
+        dH(b) = delta;
+        // delta is NaN after a blown-up trajectory: rejected, never accepted
+        accept(b) = (delta <= 0 || u < math::exp(-delta)) ? 1 : 0;
+      });
+  const index_t dof = theory_.dof();
+  Kokkos::parallel_for(
+      "hmc.restore_rejected", Kokkos::RangePolicy<ExecSpace>(0, n * dof),
+      KOKKOS_LAMBDA(index_t i) {
+        const index_t b = i / dof, x = i % dof;
+        if (!accept(b)) phi(b, x) = phi_old(b, x);
+      });
+}
+
+}  // namespace flowlat
