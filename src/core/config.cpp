@@ -221,17 +221,18 @@ std::vector<std::pair<std::string, std::string>> Config::items() const {
   return out;
 }
 
-std::string Config::resolved_text() const {
+std::string Config::resolved_text(bool with_help) const {
   std::ostringstream os;
   std::string section;
-  for (const auto& [key, value] : items()) {
-    const auto dot = key.find('.');
-    const std::string s = key.substr(0, dot);
+  for (const auto& k : all_keys()) {
+    const auto dot = k.name.find('.');
+    const std::string s = k.name.substr(0, dot);
     if (s != section) {
       os << (section.empty() ? "" : "\n") << "[" << s << "]\n";
       section = s;
     }
-    os << key.substr(dot + 1) << " = " << value << "\n";
+    if (with_help) os << "# " << k.help << "\n";
+    os << k.name.substr(dot + 1) << " = " << values_.at(k.name) << "\n";
   }
   return os.str();
 }

@@ -26,6 +26,12 @@ KeySpec real_key(std::string name, std::string def, std::string help, double min
   k.min_exclusive = min_exclusive;
   return k;
 }
+KeySpec bounded_real_key(std::string name, std::string def, std::string help, double min,
+                         double max) {
+  KeySpec k = real_key(std::move(name), std::move(def), std::move(help), min);
+  k.max = max;
+  return k;
+}
 KeySpec bool_key(std::string name, std::string def, std::string help) {
   return make_key(std::move(name), KeyKind::Bool, std::move(def), std::move(help));
 }
@@ -51,8 +57,9 @@ const std::vector<KeySpec>& all_keys() {
       int_key("run.seed", "1", "seed of every random stream of the run", 0, 1.8e19),
       string_key("run.output", "runs/phi4_hmc.h5", "HDF5 file the run writes"),
       bool_key("run.overwrite", "false", "replace an existing output file"),
-      choice_key("run.start", "hot", {"hot", "cold"},
-                 "initial field: hot = unit normal per site, cold = zero"),
+      choice_key("run.start", "cold", {"cold", "hot"},
+                 "initial field: cold = zero, hot = unit normal per site (far from "
+                 "equilibrium at strong coupling: needs small MD steps)"),
       int_key("run.flush_every", "10", "saved configurations per HDF5 block (written and flushed)",
               1),
       real_key("run.progress_seconds", "10", "seconds between progress lines on rank 0", 0),
@@ -71,6 +78,8 @@ const std::vector<KeySpec>& all_keys() {
       choice_key("hmc.integrator", "omelyan", {"leapfrog", "omelyan"}, "molecular dynamics"),
       int_key("hmc.steps", "10", "integrator steps per trajectory", 1),
       real_key("hmc.trajectory_length", "1", "molecular-dynamics time per trajectory", 0, true),
+      bounded_real_key("hmc.length_jitter", "0",
+                       "scale each trajectory length by a uniform factor in [1-j, 1+j]", 0, 0.999),
 
       int_key("metropolis.sweeps", "1000", "sweeps after thermalization", 0, kMaxStep),
       int_key("metropolis.thermalization", "200", "sweeps discarded first", 0, kMaxStep),

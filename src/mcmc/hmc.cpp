@@ -7,11 +7,12 @@
 namespace flowlat {
 
 Hmc::Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t seed,
-         std::int64_t first_chain, index_t capacity)
+         std::int64_t first_chain, index_t capacity, double length_jitter)
     : theory_(theory),
       integrator_(integrator),
       seed_(seed),
       first_chain_(first_chain),
+      length_jitter_(length_jitter),
       phi_old_("hmc.phi_old", capacity, theory.dof()),
       p_("hmc.momentum", capacity, theory.dof()),
       force_("hmc.force", capacity, theory.dof()),
@@ -34,6 +35,14 @@ void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) cons
       });
 }
 
+double Hmc::length_scale(std::uint32_t trajectory) const {
+  if (length_jitter_ == 0.0) return 1.0;
+  // one draw per trajectory from a stream no chain uses, identical on every rank
+  double u, unused;
+  CounterRng(seed_, 0xFFFFFFFFu).uniform2(RandomPurpose::HmcLength, trajectory, 0, u, unused);
+  return 1.0 + length_jitter_ * (2 * u - 1);
+}
+
 void Hmc::hamiltonian(const Field& phi, const Field& p, index_t n, const BatchScalar& H) const {
   theory_.action(phi, n, H);
   const BatchScalar kinetic = scratch_;
@@ -51,7 +60,7 @@ void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
   Kokkos::deep_copy(phi_old, phi);
   draw_momenta(p, n, trajectory);
   hamiltonian(phi, p, n, h_start_);
-  integrator_.integrate(theory_, phi, p, force_, n);
+  integrator_.integrate(theory_, phi, p, force_, n, length_scale(trajectory));
   hamiltonian(phi, p, n, h_end_);
 
   const auto h0 = h_start_, h1 = h_end_;

@@ -39,11 +39,11 @@ int MdIntegrator::force_evaluations() const {
 }
 
 void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field& p,
-                             const Field& force, index_t n) const {
+                             const Field& force, index_t n, double length_scale) const {
   const index_t dof = theory.dof();
   const auto range = Kokkos::RangePolicy<ExecSpace>(0, n * dof);
   for (const auto& sub : schedule_) {
-    const real_t h = sub.coef * eps_;
+    const real_t h = sub.coef * eps_ * length_scale;
     if (sub.kick) {
       theory.force(phi, n, force);
       Kokkos::parallel_for(

@@ -42,8 +42,9 @@ class Config {
   // Programmatic override (tests, subcommand defaults); validated like input.
   void set(const std::string& key, const std::string& value);
 
-  // The full resolved input as INI text, every key, section by section.
-  std::string resolved_text() const;
+  // The full resolved input as INI text, every key, section by section;
+  // with_help adds each key's description as a comment.
+  std::string resolved_text(bool with_help = false) const;
   // (key, value) for every key, in all_keys() order.
   std::vector<std::pair<std::string, std::string>> items() const;
   const std::string& source() const { return source_; }

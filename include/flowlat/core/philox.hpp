@@ -35,6 +35,7 @@ enum class RandomPurpose : std::uint32_t {
   InitialField = 1,
   HmcMomentum = 2,
   HmcAccept = 3,
+  HmcLength = 7,
   LocalProposal = 4,
   FlowPrior = 5,
   FlowAccept = 6,

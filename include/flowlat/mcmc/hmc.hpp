@@ -13,8 +13,11 @@ class Hmc final : public ChainUpdate {
  public:
   // Chains 0..capacity-1 of the fields passed to update() are global chains
   // first_chain, first_chain+1, ...; each draws from its own RNG stream.
+  // length_jitter j in [0, 1): each trajectory's length is scaled by a
+  // uniform factor in [1 - j, 1 + j], the same for every chain (it breaks
+  // the resonances of a fixed length; Mackenzie, PLB 226 (1989) 369).
   Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t seed,
-      std::int64_t first_chain, index_t capacity);
+      std::int64_t first_chain, index_t capacity, double length_jitter = 0.0);
 
   std::vector<std::string> record_reals() const override { return {"dH"}; }
   std::vector<std::string> record_flags() const override { return {"accept"}; }
@@ -25,6 +28,7 @@ class Hmc final : public ChainUpdate {
   // The pieces, public for tests: momenta of a trajectory, and H = p^2/2 + S.
   void draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) const;
   void hamiltonian(const Field& phi, const Field& p, index_t n, const BatchScalar& H) const;
+  double length_scale(std::uint32_t trajectory) const;
   const MdIntegrator& integrator() const { return integrator_; }
 
  private:
@@ -32,6 +36,7 @@ class Hmc final : public ChainUpdate {
   MdIntegrator integrator_;
   std::uint64_t seed_;
   std::int64_t first_chain_;
+  double length_jitter_;
   Field phi_old_, p_, force_;
   BatchScalar h_start_, h_end_, scratch_;
 };

@@ -20,8 +20,9 @@ class MdIntegrator {
   MdIntegrator(IntegratorKind kind, int steps, double trajectory_length);
   // Integrates Hamilton's equations for H = p^2/2 + S(phi) over one
   // trajectory for configurations 0..n-1. `force` is scratch of phi's shape.
+  // length_scale multiplies the step size (randomised trajectory lengths).
   void integrate(const Theory& theory, const Field& phi, const Field& p, const Field& force,
-                 index_t n) const;
+                 index_t n, double length_scale = 1.0) const;
   // Force evaluations per trajectory (for benchmarks and cost reports).
   int force_evaluations() const;
 

@@ -1,0 +1,239 @@
+// run_chains: the loop every independent-chain sampler shares.
+#include "chain_run.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "flowlat/analysis/gamma_method.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/core/philox.hpp"
+#include "flowlat/core/progress.hpp"
+#include "flowlat/io/ensemble_writer.hpp"
+#include "flowlat/observables/scalar_field_observables.hpp"
+
+namespace flowlat {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Rank 0 decides; every rank throws the same InputError, so no rank is left
+// waiting in a collective call.
+void share_verdict(const MpiContext& mpi, std::string error) {
+  int length = int(error.size());
+  MPI_Bcast(&length, 1, MPI_INT, 0, mpi.comm());
+  error.resize(length);
+  MPI_Bcast(error.data(), length, MPI_CHAR, 0, mpi.comm());
+  if (length > 0) throw InputError(error);
+}
+
+std::string check_output(const Config& config) {
+  const fs::path path = config.get_string("run.output");
+  if (path.empty() || path.filename().empty())
+    return "run.output: expected a file name, got '" + path.string() + "'";
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return "run.output: cannot create directory '" + dir.string() + "': " + ec.message();
+  if (access(dir.c_str(), W_OK) != 0)
+    return "run.output: directory '" + dir.string() + "' is not writable";
+  if (fs::exists(path) && !config.get_bool("run.overwrite"))
+    return "run.output: file '" + path.string() +
+           "' exists; set run.overwrite = true to replace it";
+  return "";
+}
+
+void start_field(const Field& field, index_t n, std::int64_t first_chain, const Config& config) {
+  if (config.get_string("run.start") == "cold") {
+    Kokkos::deep_copy(field, 0.0);
+    return;
+  }
+  const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
+  const index_t dof = field.extent(1);
+  Kokkos::parallel_for(
+      "chains.hot_start", Kokkos::RangePolicy<ExecSpace>(0, n * dof), KOKKOS_LAMBDA(index_t i) {
+        const index_t b = i / dof, x = i % dof;
+        field(b, x) = CounterRng(seed, std::uint32_t(first_chain + b))
+                          .normal_at(RandomPurpose::InitialField, 0, std::uint64_t(x));
+      });
+}
+
+// Per local chain, the time series of one quantity.
+using ChainSeries = std::vector<std::vector<double>>;
+
+// Every rank gets the series of all chains, in global chain order.
+std::vector<double> gather_chains(const MpiContext& mpi, const ChainSeries& local) {
+  std::vector<double> mine;
+  for (const auto& s : local) mine.insert(mine.end(), s.begin(), s.end());
+  const int count = int(mine.size());
+  std::vector<int> counts(mpi.size()), displs(mpi.size(), 0);
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, mpi.comm());
+  for (int r = 1; r < mpi.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+  std::vector<double> all(std::size_t(displs.back() + counts.back()));
+  MPI_Allgatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), displs.data(),
+                 MPI_DOUBLE, mpi.comm());
+  return all;
+}
+
+std::string format_result(const std::string& name, const GammaResult& r) {
+  char line[200];
+  std::snprintf(line, sizeof line, "  %-22s %14.8g +- %-12.4g tau_int %7.2f +- %.2f", name.c_str(),
+                r.mean, r.error, r.tau_int, r.tau_int_error);
+  return line;
+}
+
+}  // namespace
+
+void prepare_output(const MpiContext& mpi, const Config& config) {
+  share_verdict(mpi, mpi.is_root() ? check_output(config) : std::string());
+}
+
+void run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
+                const ChainRunKeys& keys, const Theory& theory, ChainUpdate& update,
+                ChainRange local) {
+  const Log log(mpi);
+  const std::int64_t n_chain = config.get_int(keys.section + ".chains");
+  const long long therm = config.get_int(keys.section + ".thermalization");
+  const long long steps = config.get_int(keys.steps_key);
+  const long long save_every = config.get_int(keys.section + ".save_every");
+  const long long flush_every = config.get_int("run.flush_every");
+  if (double(therm) + double(steps) > 4294967295.0)
+    throw InputError(keys.steps_key + ": with " + keys.section +
+                     ".thermalization the total exceeds 2^32 - 1 updates (32-bit RNG counter)");
+
+  const index_t n = local.count, capacity = std::max<index_t>(n, 1);
+  const Geometry& geometry = theory.geometry();
+  Field field("chains.field", capacity, theory.dof());
+  start_field(field, n, local.begin, config);
+
+  std::vector<BatchScalar> reals;
+  std::vector<BatchFlags> flags;
+  for (const auto& name : update.record_reals()) reals.emplace_back("record." + name, capacity);
+  for (const auto& name : update.record_flags()) flags.emplace_back("record." + name, capacity);
+
+  ScalarFieldObservables observables(geometry, capacity);
+  Measurement measurement;
+  BatchScalar action("chains.action", capacity);
+
+  EnsembleLayout layout;
+  layout.n_chain = n_chain;
+  layout.field_shape = theory.field_shape();
+  layout.obs_names = ScalarFieldObservables::scalar_names();
+  layout.corr = ScalarFieldObservables::corr_layout(geometry);
+  layout.record_reals = update.record_reals();
+  layout.record_flags = update.record_flags();
+  EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),
+                        layout, config, inv.command_line, keys.section, local);
+
+  log.info("flowlat " + keys.section + ": " + theory.name() + " on " + geometry.shape_string() +
+           ", " + std::to_string(n_chain) + " chains on " + std::to_string(mpi.size()) +
+           " ranks, " + std::to_string(therm) + " + " + std::to_string(steps) + " " + keys.unit +
+           ", output " + config.get_string("run.output"));
+
+  // time series kept for the final summary (small: scalars only)
+  std::vector<ChainSeries> obs_series(layout.obs_names.size(), ChainSeries(n));
+  std::vector<ChainSeries> real_series(reals.size(), ChainSeries(n));
+  std::vector<ChainSeries> flag_series(flags.size(), ChainSeries(n));
+
+  // The figure on the progress line: the running mean of the first record
+  // (acceptance) over this rank's chains.
+  const std::string running_name =
+      flags.empty() ? layout.record_reals.at(0) : layout.record_flags.at(0);
+  double running_sum = 0;
+  long long running_count = 0;
+  auto running_figure = [&]() {
+    char text[96];
+    std::snprintf(text, sizeof text, "%s %.3f", running_name.c_str(),
+                  running_count ? running_sum / double(running_count) : 0.0);
+    return std::string(text);
+  };
+
+  const double interval = config.get_real("run.progress_seconds");
+  Progress progress(log, keys.section, keys.unit, therm + steps, interval);
+  for (long long t = 0; t < therm + steps; ++t) {
+    update.update(field, n, std::uint32_t(t), reals, flags);
+    const bool production = t >= therm;
+    if (production) {
+      std::vector<std::vector<double>> real_host(reals.size()), flag_real(flags.size());
+      std::vector<std::vector<int>> flag_host(flags.size());
+      for (std::size_t k = 0; k < reals.size(); ++k) {
+        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), reals[k]);
+        real_host[k].assign(h.data(), h.data() + n);
+        for (index_t b = 0; b < n; ++b) real_series[k][b].push_back(h(b));
+      }
+      for (std::size_t k = 0; k < flags.size(); ++k) {
+        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), flags[k]);
+        flag_host[k].assign(h.data(), h.data() + n);
+        for (index_t b = 0; b < n; ++b) flag_series[k][b].push_back(h(b));
+      }
+      if (!flags.empty()) {
+        for (int v : flag_host[0]) running_sum += v;
+      } else {
+        for (double v : real_host[0]) running_sum += v;
+      }
+      running_count += n;
+      writer.add_record(real_host, flag_host);
+
+      if ((t - therm + 1) % save_every == 0) {
+        theory.action(field, n, action);
+        observables.measure(field, n, action, measurement);
+        const FieldHost host = Kokkos::create_mirror_view_and_copy(HostSpace(), field);
+        writer.add_saved(host, measurement.scalars, measurement.corrs);
+        for (std::size_t k = 0; k < obs_series.size(); ++k)
+          for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(measurement.scalars[k][b]);
+        if (writer.buffered_saved() >= flush_every) writer.flush();
+      }
+    }
+    progress.update(t + 1, production ? running_figure() : std::string("thermalizing"));
+  }
+
+  // Summary: Gamma-method errors over all chains (every rank computes the
+  // same numbers; rank 0 prints, all write the attributes collectively).
+  std::vector<std::pair<std::string, double>> summary;
+  std::vector<std::string> lines;
+  auto add = [&](const std::string& name, const std::vector<double>& all) {
+    if (all.empty() || n_chain == 0) return;
+    const GammaResult r = gamma_method_chains(all, n_chain);
+    summary.emplace_back(name, r.mean);
+    summary.emplace_back(name + "_error", r.error);
+    summary.emplace_back(name + "_tau_int", r.tau_int);
+    lines.push_back(format_result(name, r));
+  };
+  const double volume = double(geometry.volume());
+  for (std::size_t k = 0; k < obs_series.size(); ++k) {
+    auto all = gather_chains(mpi, obs_series[k]);
+    add(layout.obs_names[k], all);
+    if (layout.obs_names[k] == "absM") {
+      for (double& v : all) v /= volume;
+      add("absM_per_site", all);
+    }
+  }
+  for (std::size_t k = 0; k < flags.size(); ++k) {
+    ChainSeries as_real(n);
+    for (index_t b = 0; b < n; ++b) as_real[b].assign(flag_series[k][b].begin(), flag_series[k][b].end());
+    add(layout.record_flags[k], gather_chains(mpi, as_real));
+  }
+  for (std::size_t k = 0; k < reals.size(); ++k) {
+    auto all = gather_chains(mpi, real_series[k]);
+    add(layout.record_reals[k], all);
+    if (layout.record_reals[k] == "dH") {
+      for (double& v : all) v = std::exp(-v);
+      add("exp_minus_dH", all);
+    }
+  }
+  writer.finish(summary);
+
+  char head[160];
+  std::snprintf(head, sizeof head, "flowlat %s: done in %.1f s; %lld saved configurations per chain",
+                keys.section.c_str(), progress.elapsed_seconds(),
+                steps / save_every);
+  log.info(head);
+  log.info("  observable                       mean +- error (Gamma method, S = 1.5)");
+  for (const auto& l : lines) log.info(l);
+  log.info("  written: " + config.get_string("run.output"));
+}
+
+}  // namespace flowlat

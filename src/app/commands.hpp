@@ -1,0 +1,24 @@
+// The flowlat subcommands; each returns the process exit code.
+#pragma once
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace flowlat {
+
+class MpiContext;
+
+// What the command line asked for: the config file, overrides, and the line itself.
+struct Invocation {
+  std::string command;
+  std::string config_path;             // empty: built-in defaults
+  std::vector<std::string> overrides;  // "--section.key=value"
+  std::vector<std::string> positional;  // e.g. the file of `inspect`
+  std::string command_line;            // recorded in every output
+};
+
+int command_hmc(const MpiContext& mpi, const Invocation& inv);
+int command_metropolis(const MpiContext& mpi, const Invocation& inv);
+int command_inspect(const std::string& path, std::ostream& out);
+
+}  // namespace flowlat
