@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "flowlat/analysis/gamma_method.hpp"
+#include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/core/progress.hpp"
@@ -54,8 +55,7 @@ void start_field(const Field& field, index_t n, std::int64_t first_chain, const 
   const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
   const index_t dof = field.extent(1);
   Kokkos::parallel_for(
-      "chains.hot_start", Kokkos::RangePolicy<ExecSpace>(0, n * dof), KOKKOS_LAMBDA(index_t i) {
-        const index_t b = i / dof, x = i % dof;
+      "chains.hot_start", batch_site_policy(n, dof), KOKKOS_LAMBDA(index_t b, index_t x) {
         field(b, x) = CounterRng(seed, std::uint32_t(first_chain + b))
                           .normal_at(RandomPurpose::InitialField, 0, std::uint64_t(x));
       });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/core/version_info.hpp"

@@ -70,7 +70,7 @@ const std::vector<KeySpec>& all_keys() {
       real_key("theory.m2", "-4", "phi4 bare mass squared m^2"),
       real_key("theory.lambda", "8", "phi4 quartic coupling lambda", 0),
 
-      int_key("hmc.trajectories", "1000", "trajectories after thermalization", 0, kMaxStep),
+      int_key("hmc.trajectories", "5000", "trajectories after thermalization", 0, kMaxStep),
       int_key("hmc.thermalization", "200", "trajectories discarded first", 0, kMaxStep),
       int_key("hmc.save_every", "1", "save configuration and observables every n trajectories",
               1),

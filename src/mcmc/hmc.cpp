@@ -1,6 +1,7 @@
 // HMC trajectory: draw p, integrate, accept or restore, per chain.
 #include "flowlat/mcmc/hmc.hpp"
 
+#include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/math.hpp"
 
@@ -80,9 +81,7 @@ void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
       });
   const index_t dof = theory_.dof();
   Kokkos::parallel_for(
-      "hmc.restore_rejected", Kokkos::RangePolicy<ExecSpace>(0, n * dof),
-      KOKKOS_LAMBDA(index_t i) {
-        const index_t b = i / dof, x = i % dof;
+      "hmc.restore_rejected", batch_site_policy(n, dof), KOKKOS_LAMBDA(index_t b, index_t x) {
         if (!accept(b)) phi(b, x) = phi_old(b, x);
       });
 }

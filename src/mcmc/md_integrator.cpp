@@ -2,6 +2,7 @@
 // step costs one (leapfrog) or two (Omelyan) force evaluations.
 #include "flowlat/mcmc/md_integrator.hpp"
 
+#include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
 
 namespace flowlat {
@@ -41,22 +42,18 @@ int MdIntegrator::force_evaluations() const {
 void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field& p,
                              const Field& force, index_t n, double length_scale) const {
   const index_t dof = theory.dof();
-  const auto range = Kokkos::RangePolicy<ExecSpace>(0, n * dof);
+  const auto range = batch_site_policy(n, dof);
   for (const auto& sub : schedule_) {
     const real_t h = sub.coef * eps_ * length_scale;
     if (sub.kick) {
       theory.force(phi, n, force);
       Kokkos::parallel_for(
-          "md.kick", range, KOKKOS_LAMBDA(index_t i) {
-            const index_t b = i / dof, x = i % dof;
-            p(b, x) -= h * force(b, x);
-          });
+          "md.kick", range,
+          KOKKOS_LAMBDA(index_t b, index_t x) { p(b, x) -= h * force(b, x); });
     } else {
       Kokkos::parallel_for(
-          "md.drift", range, KOKKOS_LAMBDA(index_t i) {
-            const index_t b = i / dof, x = i % dof;
-            phi(b, x) += h * p(b, x);
-          });
+          "md.drift", range,
+          KOKKOS_LAMBDA(index_t b, index_t x) { phi(b, x) += h * p(b, x); });
     }
   }
 }

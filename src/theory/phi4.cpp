@@ -2,6 +2,7 @@
 #include "flowlat/theory/phi4.hpp"
 
 #include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/batch_policy.hpp"
 
 namespace flowlat {
 
@@ -39,8 +40,7 @@ void Phi4::force(const Field& phi, index_t n, const Field& dS) const {
   const index_t V = geometry().volume();
   const Phi4SiteAction site = site_action();
   Kokkos::parallel_for(
-      "phi4.force", Kokkos::RangePolicy<ExecSpace>(0, n * V), KOKKOS_LAMBDA(index_t i) {
-        const index_t b = i / V, x = i % V;
+      "phi4.force", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t x) {
         real_t nbr = 0;
         for (int mu = 0; mu < d; ++mu) nbr += phi(b, fwd(x, mu)) + phi(b, bwd(x, mu));
         dS(b, x) = -2 * nbr + site.local_derivative(phi(b, x));

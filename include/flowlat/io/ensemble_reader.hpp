@@ -1,0 +1,63 @@
+// EnsembleReader: serial, read-only access to an ensemble file written by
+// EnsembleWriter (layout in docs/FILE_FORMAT.md). Only the first n_saved /
+// n_records entries along the series axis are read: the blocks that were
+// completely written and flushed. A file still being written by this very
+// process must not be opened (HDF5 would hand back the writer's open file):
+// read it from another process, or a copy.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flowlat {
+
+class EnsembleReader {
+ public:
+  // InputError "<path>: cannot open HDF5 file" or
+  // "<path>: not a flowlat ensemble (no /ensemble group)".
+  explicit EnsembleReader(const std::string& path);
+  ~EnsembleReader();
+  EnsembleReader(EnsembleReader&&) noexcept;
+  EnsembleReader& operator=(EnsembleReader&&) noexcept;
+
+  const std::string& path() const;
+
+  // A root attribute rendered as text: strings as they are, integers in
+  // decimal, reals in the shortest form that reads back exactly, booleans as
+  // true/false, arrays comma-separated. InputError if there is no such attribute.
+  std::string root_attr(const std::string& name) const;
+  bool has_root_attr(const std::string& name) const;
+  bool complete() const;  // root attribute complete != 0
+
+  std::int64_t n_chain() const;
+  std::int64_t n_saved() const;    // per chain, completely flushed
+  std::int64_t n_records() const;  // per chain, completely flushed
+  std::vector<std::int64_t> field_shape() const;
+
+  // Dataset names in the order the writer created them.
+  std::vector<std::string> obs_names() const;
+  std::vector<std::string> corr_names() const;
+  std::vector<std::string> record_names() const;
+
+  std::vector<double> obs(const std::string& name) const;   // [n_chain * n_saved], chain-major
+  std::int64_t corr_length(const std::string& name) const;
+  std::vector<double> corr(const std::string& name) const;  // [n_chain * n_saved * len]
+  std::vector<double> record(const std::string& name) const;  // [n_chain * n_records], flags as 0/1
+  std::vector<double> configs() const;                        // [n_chain * n_saved * dof]
+
+  // /config attribute "section.key" rendered like root_attr.
+  std::string config_value(const std::string& key) const;
+  bool has_config_value(const std::string& key) const;
+  // Every /config key, in the order written (all_keys() order).
+  std::vector<std::string> config_keys() const;
+  // /ensemble/summary attributes in the order written (empty if none).
+  std::vector<std::pair<std::string, double>> summary() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowlat

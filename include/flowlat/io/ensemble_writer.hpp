@@ -1,0 +1,69 @@
+// EnsembleWriter: every rank writes its chains into one shared HDF5 file
+// (parallel HDF5, MPI-IO), block by block; layout in docs/FILE_FORMAT.md.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flowlat/core/config.hpp"
+#include "flowlat/core/mpi_context.hpp"
+#include "flowlat/core/types.hpp"
+
+namespace flowlat {
+
+// What an ensemble file holds besides its attributes; the same on every rank.
+struct EnsembleLayout {
+  std::int64_t n_chain = 0;                  // global number of chains (>= 1)
+  std::vector<std::int64_t> field_shape;     // one configuration, e.g. {8, 8}
+  std::vector<std::string> obs_names;        // /ensemble/obs/<name>   [n_chain][n_saved] float64
+  std::vector<std::pair<std::string, std::int64_t>> corr;  // /ensemble/corr/<name> [n_chain][n_saved][len] float64
+  std::vector<std::string> record_reals;     // /ensemble/mcmc/<name>  [n_chain][n_records] float64 (e.g. "dH")
+  std::vector<std::string> record_flags;     // /ensemble/mcmc/<name>  [n_chain][n_records] int8 (e.g. "accept")
+};
+
+class EnsembleWriter {
+ public:
+  // Collective. Creates `path`; if it exists and !overwrite, every rank throws
+  // InputError("run.output: file '<path>' exists; set run.overwrite = true to
+  // replace it"). Writes the root and /config attributes and creates every
+  // dataset empty (n_saved = n_records = 0), extendible along axis 1.
+  // `local`: this rank's chains (count may be 0).
+  EnsembleWriter(const MpiContext& mpi, const std::string& path, bool overwrite,
+                 const EnsembleLayout& layout, const Config& config,
+                 const std::string& command_line, const std::string& sampler, ChainRange local);
+  EnsembleWriter(const EnsembleWriter&) = delete;
+  EnsembleWriter& operator=(const EnsembleWriter&) = delete;
+  // Closes cleanly, complete stays 0, if finish() was never called (e.g. after
+  // an exception); what is still buffered is dropped. Never throws.
+  ~EnsembleWriter();
+
+  // Buffers one saved configuration for each local chain. configs: host view
+  // [>= local.count][dof] (the first local.count rows are used); obs: one vector
+  // per layout.obs_names entry, each of size local.count; corr: one vector per
+  // layout.corr entry, size local.count * len, chain-major.
+  void add_saved(const FieldHost& configs, const std::vector<std::vector<double>>& obs,
+                 const std::vector<std::vector<double>>& corr);
+  // Buffers one MCMC record for each local chain: reals[k] (layout.record_reals
+  // order) and flags[k] (layout.record_flags order) have size local.count.
+  void add_record(const std::vector<std::vector<double>>& reals,
+                  const std::vector<std::vector<int>>& flags);
+  // Saved configurations buffered since the last flush (same on every rank).
+  std::int64_t buffered_saved() const;
+  std::int64_t buffered_records() const;
+
+  // Collective; every rank must have buffered the same counts (checked).
+  // Extends the datasets by the buffered block, writes it (collective
+  // transfer), updates /ensemble attrs n_saved and n_records, flushes the file.
+  void flush();
+  // Collective: flush(), writes the /ensemble/summary attributes, sets the
+  // root attribute complete = 1 and closes the file.
+  void finish(const std::vector<std::pair<std::string, double>>& summary);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowlat

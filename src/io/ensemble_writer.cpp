@@ -1,0 +1,516 @@
+// EnsembleWriter: parallel HDF5 (MPI-IO driver), one shared file. Every
+// metadata call (create, attribute write, H5Dset_extent, flush, close) is made
+// by every rank with the same values, as HDF5 1.10 requires; only the raw data
+// transfer differs by rank (its hyperslab, or nothing on ranks without chains).
+#include "flowlat/io/ensemble_writer.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "flowlat/core/error.hpp"
+#include "flowlat/core/version_info.hpp"
+#include "flowlat/io/h5_handle.hpp"
+
+namespace flowlat {
+
+namespace {
+
+using h5::check;
+
+constexpr int kFormatVersion = 1;
+// Attributes stay in the object header (compact storage) up to this many.
+constexpr unsigned kMaxCompactAttrs = 1024;
+// Chunk sizing along the series axis: at least the flush block, at least
+// kMinChunkBytes, at most kMaxChunkBytes (but always one entry).
+constexpr std::size_t kMinChunkBytes = 8 * 1024;
+constexpr std::size_t kMaxChunkBytes = 4 * 1024 * 1024;
+
+std::string bcast_string(const MpiContext& mpi, std::string text) {
+  long long length = static_cast<long long>(text.size());
+  MPI_Bcast(&length, 1, MPI_LONG_LONG, 0, mpi.comm());
+  text.resize(static_cast<std::size_t>(length));
+  if (length > 0) MPI_Bcast(text.data(), int(length), MPI_CHAR, 0, mpi.comm());
+  return text;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// A fixed-length, null-padded UTF-8 string type of exactly the text's length
+// (h5py reads it as bytes; no variable-length data in a parallel file).
+h5::Datatype string_type(std::size_t length, const std::string& what) {
+  h5::Datatype t(check(H5Tcopy(H5T_C_S1), what));
+  check(H5Tset_size(t.get(), std::max<std::size_t>(length, 1)), what);
+  check(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), what);
+  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), what);
+  return t;
+}
+
+// h5py's bool: an int8 enum {FALSE = 0, TRUE = 1}.
+h5::Datatype bool_type(const std::string& what) {
+  h5::Datatype t(check(H5Tenum_create(H5T_STD_I8LE), what));
+  std::int8_t v = 0;
+  check(H5Tenum_insert(t.get(), "FALSE", &v), what);
+  v = 1;
+  check(H5Tenum_insert(t.get(), "TRUE", &v), what);
+  return t;
+}
+
+// Object creation properties: links and attributes kept in creation order,
+// attributes in the object header.
+void track_order(hid_t plist, const std::string& what) {
+  const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  check(H5Pset_link_creation_order(plist, order), what);
+  check(H5Pset_attr_creation_order(plist, order), what);
+  check(H5Pset_attr_phase_change(plist, kMaxCompactAttrs, kMaxCompactAttrs - 24), what);
+}
+
+std::int64_t product(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (auto e : shape) n *= e;
+  return n;
+}
+
+void check_names(const std::vector<std::string>& names, const std::string& group) {
+  std::set<std::string> seen;
+  for (const auto& n : names) {
+    if (n.empty() || n.find('/') != std::string::npos || n == "." )
+      throw RuntimeFailure("EnsembleWriter: bad dataset name '" + n + "' in " + group);
+    if (!seen.insert(n).second)
+      throw RuntimeFailure("EnsembleWriter: dataset name '" + n + "' twice in " + group);
+  }
+}
+
+void validate(const EnsembleLayout& layout, ChainRange local) {
+  if (layout.n_chain < 1) throw RuntimeFailure("EnsembleWriter: n_chain must be >= 1");
+  if (local.begin < 0 || local.count < 0 || local.begin + local.count > layout.n_chain)
+    throw RuntimeFailure("EnsembleWriter: local chain range outside [0, n_chain)");
+  if (layout.field_shape.empty()) throw RuntimeFailure("EnsembleWriter: empty field shape");
+  for (auto e : layout.field_shape)
+    if (e < 1) throw RuntimeFailure("EnsembleWriter: field shape extents must be >= 1");
+  check_names(layout.obs_names, "/ensemble/obs");
+  std::vector<std::string> corr_names, mcmc_names = layout.record_reals;
+  for (const auto& [name, len] : layout.corr) {
+    if (len < 1) throw RuntimeFailure("EnsembleWriter: correlator '" + name + "' has length < 1");
+    corr_names.push_back(name);
+  }
+  check_names(corr_names, "/ensemble/corr");
+  mcmc_names.insert(mcmc_names.end(), layout.record_flags.begin(), layout.record_flags.end());
+  check_names(mcmc_names, "/ensemble/mcmc");
+}
+
+}  // namespace
+
+// One extendible dataset [n_chain][n][entry...] and this rank's buffered block.
+struct Series {
+  std::string name;                    // full path, e.g. /ensemble/obs/absM
+  h5::Dataset dataset;
+  std::vector<hsize_t> entry;          // trailing extents (empty: one scalar per entry)
+  std::size_t entry_size = 1;          // their product
+  bool flag = false;                   // int8 (flags) rather than float64
+  std::vector<std::vector<double>> real_buffer;       // [local chain][buffered * entry_size]
+  std::vector<std::vector<std::int8_t>> flag_buffer;  // the same, for flags
+};
+
+struct EnsembleWriter::Impl {
+  MpiContext mpi;
+  std::string path;
+  EnsembleLayout layout;
+  ChainRange local;
+  std::int64_t dof = 0;
+  std::int64_t n_saved = 0, n_records = 0;            // written to the file
+  std::int64_t saved_buffered = 0, records_buffered = 0;
+  bool finished = false;
+
+  // Declared in closing order (reverse): datasets, then groups, then the file.
+  h5::File file;
+  h5::Group config_group, ensemble, obs_group, corr_group, mcmc_group;
+  h5::PropList transfer;  // collective MPI-IO data transfer
+  std::vector<Series> saved;    // configs, obs..., corr...
+  std::vector<Series> records;  // record_reals..., record_flags...
+
+  Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r)
+      : mpi(m), path(p), layout(l), local(r), dof(product(l.field_shape)) {}
+
+  std::string in() const { return " in '" + path + "'"; }
+
+  void write_attr(hid_t object, const std::string& where, const std::string& name,
+                  hid_t type, const void* data) {
+    const std::string what = "write attribute " + where + (where == "/" ? "" : "/") + name + in();
+    h5::Dataspace space(check(H5Screate(H5S_SCALAR), what));
+    h5::Attribute attr(check(
+        H5Acreate2(object, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), what));
+    check(H5Awrite(attr.get(), type, data), what);
+  }
+  void write_string(hid_t object, const std::string& where, const std::string& name,
+                    const std::string& value) {
+    const h5::Datatype t = string_type(value.size(), "string type for " + name);
+    std::string padded = value;
+    padded.resize(std::max<std::size_t>(value.size(), 1), '\0');
+    write_attr(object, where, name, t.get(), padded.data());
+  }
+  void write_int64(hid_t object, const std::string& where, const std::string& name,
+                   std::int64_t value) {
+    write_attr(object, where, name, H5T_STD_I64LE, &value);
+  }
+  void update_int64(hid_t object, const std::string& where, const std::string& name,
+                    std::int64_t value) {
+    const std::string what = "update attribute " + where + "/" + name + in();
+    h5::Attribute attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), what));
+    check(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), what);
+  }
+
+  h5::Group create_group(hid_t parent, const std::string& name, const std::string& full) {
+    const std::string what = "create group " + full + in();
+    h5::PropList gcpl(check(H5Pcreate(H5P_GROUP_CREATE), what));
+    track_order(gcpl.get(), what);
+    return h5::Group(
+        check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), what));
+  }
+
+  Series create_series(hid_t group, const std::string& group_path, const std::string& name,
+                       std::vector<hsize_t> entry, bool flag, std::int64_t flush_block) {
+    Series s;
+    s.name = group_path + "/" + name;
+    s.entry = entry;
+    for (auto e : entry) s.entry_size *= std::size_t(e);
+    s.flag = flag;
+    s.real_buffer.resize(std::size_t(local.count));
+    s.flag_buffer.resize(std::size_t(local.count));
+    const std::string what = "create dataset " + s.name + in();
+
+    const std::size_t elem = flag ? 1 : 8;
+    // chunk: one chain x `length` entries x the entry, split if one entry is huge
+    std::vector<hsize_t> chunk_entry = entry;
+    std::size_t entry_bytes = s.entry_size * elem;
+    while (entry_bytes > kMaxChunkBytes) {
+      auto big = std::max_element(chunk_entry.begin(), chunk_entry.end());
+      if (*big <= 1) break;
+      *big = (*big + 1) / 2;
+      entry_bytes = elem;
+      for (auto e : chunk_entry) entry_bytes *= std::size_t(e);
+    }
+    const std::size_t lo = std::max<std::size_t>(std::size_t(flush_block), kMinChunkBytes / entry_bytes);
+    const std::size_t length = std::max<std::size_t>(1, std::min(lo, kMaxChunkBytes / entry_bytes));
+
+    const int rank = int(2 + entry.size());
+    std::vector<hsize_t> dims{hsize_t(layout.n_chain), 0}, maxdims{hsize_t(layout.n_chain), H5S_UNLIMITED},
+        chunk{1, hsize_t(length)};
+    dims.insert(dims.end(), entry.begin(), entry.end());
+    maxdims.insert(maxdims.end(), entry.begin(), entry.end());
+    chunk.insert(chunk.end(), chunk_entry.begin(), chunk_entry.end());
+    h5::Dataspace space(check(H5Screate_simple(rank, dims.data(), maxdims.data()), what));
+    h5::PropList dcpl(check(H5Pcreate(H5P_DATASET_CREATE), what));
+    check(H5Pset_chunk(dcpl.get(), rank, chunk.data()), what);
+    s.dataset = h5::Dataset(check(H5Dcreate2(group, name.c_str(), flag ? H5T_STD_I8LE : H5T_IEEE_F64LE,
+                                             space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                                  what));
+    return s;
+  }
+
+  // Extends every dataset of `series` from `old` to old + n entries and writes
+  // this rank's block [local.begin, +count) x [old, old + n).
+  void write_block(std::vector<Series>& series, std::int64_t old, std::int64_t n) {
+    for (Series& s : series) {
+      const std::string what = "write " + s.name + in();
+      std::vector<hsize_t> dims{hsize_t(layout.n_chain), hsize_t(old + n)};
+      dims.insert(dims.end(), s.entry.begin(), s.entry.end());
+      check(H5Dset_extent(s.dataset.get(), dims.data()), "extend " + s.name + in());
+
+      h5::Dataspace file_space(check(H5Dget_space(s.dataset.get()), what));
+      const std::size_t count = std::size_t(local.count) * std::size_t(n) * s.entry_size;
+      const hsize_t mem_dim = std::max<hsize_t>(count, 1);
+      h5::Dataspace mem_space(check(H5Screate_simple(1, &mem_dim, nullptr), what));
+      if (count > 0) {
+        std::vector<hsize_t> start{hsize_t(local.begin), hsize_t(old)},
+            block{hsize_t(local.count), hsize_t(n)};
+        start.resize(dims.size(), 0);
+        block.insert(block.end(), s.entry.begin(), s.entry.end());
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                  block.data(), nullptr),
+              what);
+      } else {
+        check(H5Sselect_none(file_space.get()), what);
+        check(H5Sselect_none(mem_space.get()), what);
+      }
+      if (s.flag) {
+        std::vector<std::int8_t> data;
+        data.reserve(count);
+        for (auto& b : s.flag_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
+        data.resize(std::max<std::size_t>(count, 1));
+        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_INT8, mem_space.get(), file_space.get(),
+                       transfer.get(), data.data()),
+              what);
+      } else {
+        std::vector<double> data;
+        data.reserve(count);
+        for (auto& b : s.real_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
+        data.resize(std::max<std::size_t>(count, 1));
+        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(),
+                       transfer.get(), data.data()),
+              what);
+      }
+    }
+  }
+
+  void close_objects() noexcept {
+    saved.clear();
+    records.clear();
+    transfer.reset();
+    mcmc_group.reset();
+    corr_group.reset();
+    obs_group.reset();
+    ensemble.reset();
+    config_group.reset();
+  }
+};
+
+EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, bool overwrite,
+                               const EnsembleLayout& layout, const Config& config,
+                               const std::string& command_line, const std::string& sampler,
+                               ChainRange local) {
+  validate(layout, local);
+  h5::silence_errors();
+  auto impl = std::make_unique<Impl>(mpi, path, layout, local);
+  Impl& w = *impl;
+
+  // Rank 0 decides whether the file exists: every rank throws the same error.
+  int exists = 0;
+  if (mpi.is_root()) {
+    std::error_code ec;
+    exists = std::filesystem::exists(path, ec) ? 1 : 0;
+  }
+  MPI_Bcast(&exists, 1, MPI_INT, 0, mpi.comm());
+  const std::string exists_message =
+      "run.output: file '" + path + "' exists; set run.overwrite = true to replace it";
+  if (exists && !overwrite) throw InputError(exists_message);
+
+  {
+    const std::string what = "create file '" + path + "'";
+    h5::PropList fapl(check(H5Pcreate(H5P_FILE_ACCESS), what));
+    check(H5Pset_fapl_mpio(fapl.get(), mpi.comm(), MPI_INFO_NULL), what);
+    check(H5Pset_coll_metadata_write(fapl.get(), true), what);
+    h5::PropList fcpl(check(H5Pcreate(H5P_FILE_CREATE), what));
+    track_order(fcpl.get(), what);
+    const hid_t id = H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.get(),
+                               fapl.get());
+    if (id < 0) {
+      const std::string reason = h5::take_error_text();
+      int now_exists = 0;
+      if (mpi.is_root()) {
+        std::error_code ec;
+        now_exists = std::filesystem::exists(path, ec) ? 1 : 0;
+      }
+      MPI_Bcast(&now_exists, 1, MPI_INT, 0, mpi.comm());
+      if (now_exists && !overwrite) throw InputError(exists_message);
+      throw RuntimeFailure("HDF5: " + what + " failed" + (reason.empty() ? "" : " (" + reason + ")"));
+    }
+    w.file = h5::File(id);
+  }
+  w.transfer = h5::PropList(check(H5Pcreate(H5P_DATASET_XFER), "transfer properties"));
+  check(H5Pset_dxpl_mpio(w.transfer.get(), H5FD_MPIO_COLLECTIVE), "collective transfer");
+
+  // Root attributes: the same text on every rank (rank 0's).
+  const hid_t root = w.file.get();
+  w.write_string(root, "/", "flowlat_version", FLOWLAT_VERSION_STRING);
+  w.write_string(root, "/", "git_commit", FLOWLAT_GIT_COMMIT);
+  w.write_string(root, "/", "created_utc", bcast_string(mpi, mpi.is_root() ? utc_now() : ""));
+  w.write_string(root, "/", "command_line", bcast_string(mpi, command_line));
+  w.write_string(root, "/", "input", bcast_string(mpi, config.resolved_text()));
+  const std::int32_t n_ranks = mpi.size(), complete = 0, format = kFormatVersion;
+  w.write_attr(root, "/", "n_ranks", H5T_STD_I32LE, &n_ranks);
+  w.write_string(root, "/", "sampler", bcast_string(mpi, sampler));
+  w.write_attr(root, "/", "format_version", H5T_STD_I32LE, &format);
+  w.write_attr(root, "/", "complete", H5T_STD_I32LE, &complete);
+
+  // /config: every key, typed by its kind.
+  w.config_group = w.create_group(root, "config", "/config");
+  {
+    std::map<std::string, KeyKind> kinds;
+    for (const auto& k : all_keys()) kinds[k.name] = k.kind;
+    const h5::Datatype boolean = bool_type("bool type");
+    for (const auto& [key, value] : config.items()) {
+      const hid_t g = w.config_group.get();
+      switch (kinds.at(key)) {
+        case KeyKind::Int: {
+          if (!value.empty() && value[0] == '-') {
+            const std::int64_t v = std::strtoll(value.c_str(), nullptr, 10);
+            w.write_attr(g, "/config", key, H5T_STD_I64LE, &v);
+          } else {
+            const std::uint64_t u = std::strtoull(value.c_str(), nullptr, 10);
+            if (u <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+              const std::int64_t v = std::int64_t(u);
+              w.write_attr(g, "/config", key, H5T_STD_I64LE, &v);
+            } else {  // run.seed may use the full unsigned 64-bit range
+              w.write_attr(g, "/config", key, H5T_STD_U64LE, &u);
+            }
+          }
+          break;
+        }
+        case KeyKind::Real: {
+          const double v = std::strtod(value.c_str(), nullptr);
+          w.write_attr(g, "/config", key, H5T_IEEE_F64LE, &v);
+          break;
+        }
+        case KeyKind::Bool: {
+          const std::int8_t v = value == "true" ? 1 : 0;
+          w.write_attr(g, "/config", key, boolean.get(), &v);
+          break;
+        }
+        case KeyKind::String:
+        case KeyKind::Choice:
+        case KeyKind::IntList:
+          w.write_string(g, "/config", key, value);
+          break;
+      }
+    }
+  }
+
+  // /ensemble and its datasets, all empty.
+  w.ensemble = w.create_group(root, "ensemble", "/ensemble");
+  w.write_int64(w.ensemble.get(), "/ensemble", "n_chain", layout.n_chain);
+  w.write_int64(w.ensemble.get(), "/ensemble", "n_saved", 0);
+  w.write_int64(w.ensemble.get(), "/ensemble", "n_records", 0);
+  w.obs_group = w.create_group(w.ensemble.get(), "obs", "/ensemble/obs");
+  w.corr_group = w.create_group(w.ensemble.get(), "corr", "/ensemble/corr");
+  w.mcmc_group = w.create_group(w.ensemble.get(), "mcmc", "/ensemble/mcmc");
+
+  const std::int64_t block = config.get_int("run.flush_every");
+  std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
+  w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false, block));
+  for (const auto& name : layout.obs_names)
+    w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, block));
+  for (const auto& [name, len] : layout.corr)
+    w.saved.push_back(
+        w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false, block));
+  for (const auto& name : layout.record_reals)
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false, block));
+  for (const auto& name : layout.record_flags)
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true, block));
+
+  check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  impl_ = std::move(impl);
+}
+
+EnsembleWriter::~EnsembleWriter() {
+  if (!impl_ || impl_->finished) return;
+  impl_->close_objects();
+  impl_->file.reset();
+}
+
+void EnsembleWriter::add_saved(const FieldHost& configs, const std::vector<std::vector<double>>& obs,
+                               const std::vector<std::vector<double>>& corr) {
+  Impl& w = *impl_;
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::add_saved after finish()");
+  const std::size_t n = std::size_t(w.local.count);
+  if (std::int64_t(configs.extent(1)) != w.dof || configs.extent(0) < n)
+    throw RuntimeFailure("EnsembleWriter::add_saved: configs must be [>= " + std::to_string(n) +
+                         "][" + std::to_string(w.dof) + "]");
+  if (obs.size() != w.layout.obs_names.size() || corr.size() != w.layout.corr.size())
+    throw RuntimeFailure("EnsembleWriter::add_saved: expected " +
+                         std::to_string(w.layout.obs_names.size()) + " observables and " +
+                         std::to_string(w.layout.corr.size()) + " correlators");
+  for (std::size_t k = 0; k < obs.size(); ++k)
+    if (obs[k].size() != n)
+      throw RuntimeFailure("EnsembleWriter::add_saved: observable '" + w.layout.obs_names[k] +
+                           "' needs one value per local chain");
+  for (std::size_t k = 0; k < corr.size(); ++k)
+    if (corr[k].size() != n * std::size_t(w.layout.corr[k].second))
+      throw RuntimeFailure("EnsembleWriter::add_saved: correlator '" + w.layout.corr[k].first +
+                           "' needs local chains x length values");
+
+  Series& field = w.saved[0];
+  for (std::size_t b = 0; b < n; ++b) {
+    auto& buf = field.real_buffer[b];
+    for (std::int64_t x = 0; x < w.dof; ++x) buf.push_back(configs(b, std::size_t(x)));
+  }
+  for (std::size_t k = 0; k < obs.size(); ++k)
+    for (std::size_t b = 0; b < n; ++b) w.saved[1 + k].real_buffer[b].push_back(obs[k][b]);
+  for (std::size_t k = 0; k < corr.size(); ++k) {
+    const std::size_t len = std::size_t(w.layout.corr[k].second);
+    Series& s = w.saved[1 + obs.size() + k];
+    for (std::size_t b = 0; b < n; ++b)
+      s.real_buffer[b].insert(s.real_buffer[b].end(), corr[k].begin() + b * len,
+                              corr[k].begin() + (b + 1) * len);
+  }
+  ++w.saved_buffered;
+}
+
+void EnsembleWriter::add_record(const std::vector<std::vector<double>>& reals,
+                                const std::vector<std::vector<int>>& flags) {
+  Impl& w = *impl_;
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::add_record after finish()");
+  const std::size_t n = std::size_t(w.local.count);
+  if (reals.size() != w.layout.record_reals.size() || flags.size() != w.layout.record_flags.size())
+    throw RuntimeFailure("EnsembleWriter::add_record: expected " +
+                         std::to_string(w.layout.record_reals.size()) + " reals and " +
+                         std::to_string(w.layout.record_flags.size()) + " flags");
+  for (const auto& r : reals)
+    if (r.size() != n) throw RuntimeFailure("EnsembleWriter::add_record: one real per local chain");
+  for (const auto& f : flags)
+    if (f.size() != n) throw RuntimeFailure("EnsembleWriter::add_record: one flag per local chain");
+  for (std::size_t k = 0; k < reals.size(); ++k)
+    for (std::size_t b = 0; b < n; ++b) w.records[k].real_buffer[b].push_back(reals[k][b]);
+  for (std::size_t k = 0; k < flags.size(); ++k)
+    for (std::size_t b = 0; b < n; ++b)
+      w.records[reals.size() + k].flag_buffer[b].push_back(std::int8_t(flags[k][b]));
+  ++w.records_buffered;
+}
+
+std::int64_t EnsembleWriter::buffered_saved() const { return impl_->saved_buffered; }
+std::int64_t EnsembleWriter::buffered_records() const { return impl_->records_buffered; }
+
+void EnsembleWriter::flush() {
+  Impl& w = *impl_;
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush after finish()");
+  long long mine[2] = {w.saved_buffered, w.records_buffered}, low[2], high[2];
+  MPI_Allreduce(mine, low, 2, MPI_LONG_LONG, MPI_MIN, w.mpi.comm());
+  MPI_Allreduce(mine, high, 2, MPI_LONG_LONG, MPI_MAX, w.mpi.comm());
+  if (low[0] != high[0] || low[1] != high[1])
+    throw RuntimeFailure("EnsembleWriter::flush: ranks buffered different numbers of entries (" +
+                         std::to_string(low[0]) + ".." + std::to_string(high[0]) + " saved, " +
+                         std::to_string(low[1]) + ".." + std::to_string(high[1]) + " records)");
+  if (w.saved_buffered == 0 && w.records_buffered == 0) return;
+  if (w.saved_buffered > 0) w.write_block(w.saved, w.n_saved, w.saved_buffered);
+  if (w.records_buffered > 0) w.write_block(w.records, w.n_records, w.records_buffered);
+  w.n_saved += w.saved_buffered;
+  w.n_records += w.records_buffered;
+  w.saved_buffered = w.records_buffered = 0;
+  w.update_int64(w.ensemble.get(), "/ensemble", "n_saved", w.n_saved);
+  w.update_int64(w.ensemble.get(), "/ensemble", "n_records", w.n_records);
+  check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
+}
+
+void EnsembleWriter::finish(const std::vector<std::pair<std::string, double>>& summary) {
+  flush();
+  Impl& w = *impl_;
+  {
+    h5::Group group = w.create_group(w.ensemble.get(), "summary", "/ensemble/summary");
+    for (const auto& [name, value] : summary)
+      w.write_attr(group.get(), "/ensemble/summary", name, H5T_IEEE_F64LE, &value);
+  }
+  {
+    const std::int32_t complete = 1;
+    const std::string what = "update attribute /complete" + w.in();
+    h5::Attribute attr(check(H5Aopen(w.file.get(), "complete", H5P_DEFAULT), what));
+    check(H5Awrite(attr.get(), H5T_NATIVE_INT32, &complete), what);
+  }
+  w.close_objects();
+  w.finished = true;
+  check(w.file.close(), "close '" + w.path + "'");
+}
+
+}  // namespace flowlat
