@@ -11,7 +11,7 @@
 #include <functional>
 #include <sstream>
 
-#include "../../src/app/commands.hpp"
+#include "commands.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
