@@ -31,19 +31,18 @@ void share_verdict(const MpiContext& mpi, std::string error) {
   if (length > 0) throw InputError(error);
 }
 
-std::string check_output(const Config& config) {
-  const fs::path path = config.get_string("run.output");
+std::string check_output(const Config& config, const std::string& key) {
+  const fs::path path = config.get_string(key);
   if (path.empty() || path.filename().empty())
-    return "run.output: expected a file name, got '" + path.string() + "'";
+    return key + ": expected a file name, got '" + path.string() + "'";
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return "run.output: cannot create directory '" + dir.string() + "': " + ec.message();
+  if (ec) return key + ": cannot create directory '" + dir.string() + "': " + ec.message();
   if (access(dir.c_str(), W_OK) != 0)
-    return "run.output: directory '" + dir.string() + "' is not writable";
+    return key + ": directory '" + dir.string() + "' is not writable";
   if (fs::exists(path) && !config.get_bool("run.overwrite"))
-    return "run.output: file '" + path.string() +
-           "' exists; set run.overwrite = true to replace it";
+    return key + ": file '" + path.string() + "' exists; set run.overwrite = true to replace it";
   return "";
 }
 
@@ -87,8 +86,8 @@ std::string format_result(const std::string& name, const GammaResult& r) {
 
 }  // namespace
 
-void prepare_output(const MpiContext& mpi, const Config& config) {
-  share_verdict(mpi, mpi.is_root() ? check_output(config) : std::string());
+void prepare_output(const MpiContext& mpi, const Config& config, const std::string& key) {
+  share_verdict(mpi, mpi.is_root() ? check_output(config, key) : std::string());
 }
 
 void run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,

@@ -19,9 +19,11 @@ struct ChainRunKeys {
   std::string unit;       // "traj"
 };
 
-// Checks (on rank 0, result shared) that run.output can be written: creates
-// its directory, refuses an existing file unless run.overwrite. InputError.
-void prepare_output(const MpiContext& mpi, const Config& config);
+// Checks (on rank 0, result shared) that the file named by `key` (run.output,
+// flow.model) can be written: creates its directory, refuses an existing file
+// unless run.overwrite. InputError naming `key`.
+void prepare_output(const MpiContext& mpi, const Config& config,
+                    const std::string& key = "run.output");
 
 // Runs the chains of `local` (global ids local.begin, ...) with `update`,
 // writing the ensemble to run.output. Collective.

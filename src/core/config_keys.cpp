@@ -88,6 +88,43 @@ const std::vector<KeySpec>& all_keys() {
       int_key("metropolis.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
       real_key("metropolis.step_size", "1.5", "proposal phi' = phi + step_size*(2u-1)", 0, true),
       int_key("metropolis.hits", "1", "Metropolis hits per site and sweep", 1, 1024),
+
+      int_key("flow.layers", "16", "affine coupling layers (alternating checkerboard masks)", 1,
+              1024),
+      list_key("flow.hidden", "8,8", "hidden channels of each coupling's CNN, e.g. 8,8", 1),
+      int_key("flow.kernel", "3", "convolution kernel size k (odd; k^d stencil, periodic)", 1,
+              99),
+      choice_key("flow.coupling", "affine", {"affine"},
+                 "coupling layer: affine = real NVP, x exp(s) + t on the active sites"),
+      choice_key("flow.equivariance", "none", {"none", "z2"},
+                 "none, or z2: s even and t odd in the frozen field, so f(-z) = -f(z)"),
+      choice_key("flow.activation", "leaky_relu", {"leaky_relu", "tanh"},
+                 "activation after each hidden convolution"),
+      bool_key("flow.final_tanh", "true", "tanh on the CNN output (s, t), as in the tutorial"),
+      string_key("flow.model", "runs/phi4_flow.model.h5",
+                 "HDF5 model file: written by train (run.overwrite applies), read by sample"),
+
+      int_key("train.steps", "2500",
+              "total Adam steps; continuing from train.init_model runs from its saved step up "
+              "to this one",
+              0, kMaxStep),
+      int_key("train.batch", "64", "global batch per step, split over the ranks", 1, kMaxStep),
+      real_key("train.lr", "0.001", "Adam learning rate", 0, true),
+      bounded_real_key("train.beta1", "0.9", "Adam beta1 (< 1)", 0, 1),
+      bounded_real_key("train.beta2", "0.999", "Adam beta2 (< 1)", 0, 1),
+      real_key("train.eps", "1e-08", "Adam epsilon", 0, true),
+      real_key("train.clip_norm", "0", "clip the gradient to this global norm (0 = off)", 0),
+      choice_key("train.lr_schedule", "constant", {"constant", "cosine"},
+                 "constant, or cosine: lr decays to train.lr_min over train.steps"),
+      real_key("train.lr_min", "0", "final learning rate of the cosine schedule", 0),
+      choice_key("train.loss", "reverse_kl", {"reverse_kl"},
+                 "reverse_kl: self-training on <log q + S> (forward_kl from an HMC ensemble "
+                 "comes later)"),
+      int_key("train.log_every", "100",
+              "steps between log lines; the model file is checkpointed every 10 log lines", 1),
+      string_key("train.init_model", "",
+                 "continue training from this model file (parameters and Adam state); "
+                 "empty = fresh initialisation from run.seed"),
   };
   return keys;
 }

@@ -3,43 +3,16 @@
 #include "flowlat/io/ensemble_reader.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 
 #include "flowlat/core/error.hpp"
+#include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/h5_handle.hpp"
 
 namespace flowlat {
 
 namespace {
-
 using h5::check;
-
-// The shortest text that reads back to exactly `v` (10 -> "10", 0.1 -> "0.1").
-std::string shortest(double v) {
-  char text[64];
-  const auto r = std::to_chars(text, text + sizeof text, v);
-  return std::string(text, r.ptr);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* data) {
-  static_cast<std::vector<std::string>*>(data)->push_back(name);
-  return 0;
-}
-
-herr_t collect_attr(hid_t, const char* name, const H5A_info_t*, void* data) {
-  static_cast<std::vector<std::string>*>(data)->push_back(name);
-  return 0;
-}
-
 }  // namespace
 
 struct EnsembleReader::Impl {
@@ -49,95 +22,11 @@ struct EnsembleReader::Impl {
 
   InputError malformed(const std::string& what) const { return InputError(path + ": " + what); }
 
-  // An attribute of `object` (at `where`) rendered as text.
-  std::string render(hid_t object, const std::string& where, const std::string& name) const {
-    const std::string what = "read attribute " + where + name + " in '" + path + "'";
-    if (check(H5Aexists(object, name.c_str()), what) <= 0)
-      throw malformed("no attribute " + where + name);
-    h5::Attribute attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), what));
-    h5::Datatype type(check(H5Aget_type(attr.get()), what));
-    h5::Dataspace space(check(H5Aget_space(attr.get()), what));
-    const hssize_t points = check(H5Sget_simple_extent_npoints(space.get()), what);
-    const std::size_t n = std::size_t(points);
-    std::vector<std::string> items;
-    switch (H5Tget_class(type.get())) {
-      case H5T_STRING: {
-        if (check(H5Tis_variable_str(type.get()), what) > 0) {
-          h5::Datatype mem(check(H5Tcopy(H5T_C_S1), what));
-          check(H5Tset_size(mem.get(), H5T_VARIABLE), what);
-          check(H5Tset_cset(mem.get(), H5Tget_cset(type.get())), what);
-          std::vector<char*> ptrs(std::max<std::size_t>(n, 1), nullptr);
-          check(H5Aread(attr.get(), mem.get(), ptrs.data()), what);
-          for (std::size_t i = 0; i < n; ++i) items.emplace_back(ptrs[i] ? ptrs[i] : "");
-          H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
-        } else {
-          const std::size_t size = H5Tget_size(type.get());
-          std::vector<char> buf(std::max<std::size_t>(n * size, 1), '\0');
-          check(H5Aread(attr.get(), type.get(), buf.data()), what);
-          for (std::size_t i = 0; i < n; ++i) {
-            std::string s(buf.data() + i * size, size);
-            const auto end = s.find('\0');
-            if (end != std::string::npos) s.resize(end);
-            if (H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD)
-              s.erase(s.find_last_not_of(' ') + 1);
-            items.push_back(s);
-          }
-        }
-        break;
-      }
-      case H5T_INTEGER: {
-        if (H5Tget_sign(type.get()) == H5T_SGN_NONE) {
-          std::vector<unsigned long long> v(std::max<std::size_t>(n, 1));
-          check(H5Aread(attr.get(), H5T_NATIVE_ULLONG, v.data()), what);
-          for (std::size_t i = 0; i < n; ++i) items.push_back(std::to_string(v[i]));
-        } else {
-          std::vector<long long> v(std::max<std::size_t>(n, 1));
-          check(H5Aread(attr.get(), H5T_NATIVE_LLONG, v.data()), what);
-          for (std::size_t i = 0; i < n; ++i) items.push_back(std::to_string(v[i]));
-        }
-        break;
-      }
-      case H5T_FLOAT: {
-        std::vector<double> v(std::max<std::size_t>(n, 1));
-        check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, v.data()), what);
-        for (std::size_t i = 0; i < n; ++i) items.push_back(shortest(v[i]));
-        break;
-      }
-      case H5T_ENUM: {  // h5py's bool {FALSE, TRUE} reads as false/true
-        const std::size_t size = H5Tget_size(type.get());
-        std::vector<unsigned char> buf(std::max<std::size_t>(n * size, 1));
-        check(H5Aread(attr.get(), type.get(), buf.data()), what);
-        for (std::size_t i = 0; i < n; ++i) {
-          char member[256] = {0};
-          check(H5Tenum_nameof(type.get(), buf.data() + i * size, member, sizeof member), what);
-          items.push_back(lower(member));
-        }
-        break;
-      }
-      default:
-        throw malformed("attribute " + where + name + " has a type flowlat does not read");
-    }
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
-    return out;
+  h5::ObjectRef ref(hid_t object, const std::string& where) const {
+    return h5::ObjectRef{object, where, path};
   }
 
-  std::int64_t int_attr(hid_t object, const std::string& where, const std::string& name) const {
-    const std::string what = "read attribute " + where + name + " in '" + path + "'";
-    if (check(H5Aexists(object, name.c_str()), what) <= 0)
-      throw malformed("no attribute " + where + name);
-    h5::Attribute attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), what));
-    long long v = 0;
-    check(H5Aread(attr.get(), H5T_NATIVE_LLONG, &v), what);
-    return v;
-  }
-
-  bool exists(hid_t parent, const std::string& link) const {
-    // H5Lexists on a path checks each component; a missing group is "no".
-    const htri_t r = H5Lexists(parent, link.c_str(), H5P_DEFAULT);
-    if (r < 0) h5::take_error_text();
-    return r > 0;
-  }
+  bool exists(hid_t parent, const std::string& link) const { return h5::link_exists(parent, link); }
 
   h5::Dataset dataset(const std::string& full, const std::string& kind,
                       const std::string& name) const {
@@ -187,29 +76,14 @@ struct EnsembleReader::Impl {
 
   // Attribute names of a group in creation order (alphabetical if not tracked).
   std::vector<std::string> attr_names(const std::string& group) const {
-    const std::string what = "list the attributes of " + group + " in '" + path + "'";
-    h5::Group g(check(H5Gopen2(file.get(), group.c_str(), H5P_DEFAULT), what));
-    std::vector<std::string> names;
-    if (H5Aiterate2(g.get(), H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect_attr, &names) < 0) {
-      h5::take_error_text();
-      names.clear();
-      check(H5Aiterate2(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_attr, &names), what);
-    }
-    return names;
+    const h5::Group g = h5::open_group(ref(file.get(), "/"), group);
+    return h5::attr_names(ref(g.get(), group));
   }
 
   std::vector<std::string> links(const std::string& group) const {
-    std::vector<std::string> names;
-    if (!exists(file.get(), group)) return names;
-    h5::Group g(check(H5Gopen2(file.get(), group.c_str(), H5P_DEFAULT),
-                      "open " + group + " in '" + path + "'"));
-    if (H5Literate(g.get(), H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect_link, &names) < 0) {
-      h5::take_error_text();  // creation order not tracked: alphabetical
-      names.clear();
-      check(H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_link, &names),
-            "list " + group + " in '" + path + "'");
-    }
-    return names;
+    if (!exists(file.get(), group)) return {};
+    const h5::Group g = h5::open_group(ref(file.get(), "/"), group);
+    return h5::link_names(ref(g.get(), group));
   }
 };
 
@@ -238,7 +112,7 @@ EnsembleReader& EnsembleReader::operator=(EnsembleReader&&) noexcept = default;
 const std::string& EnsembleReader::path() const { return impl_->path; }
 
 std::string EnsembleReader::root_attr(const std::string& name) const {
-  return impl_->render(impl_->file.get(), "/", name);
+  return h5::read_attr_text(impl_->ref(impl_->file.get(), "/"), name);
 }
 
 bool EnsembleReader::has_root_attr(const std::string& name) const {
@@ -246,17 +120,18 @@ bool EnsembleReader::has_root_attr(const std::string& name) const {
 }
 
 bool EnsembleReader::complete() const {
-  return has_root_attr("complete") && impl_->int_attr(impl_->file.get(), "/", "complete") != 0;
+  return has_root_attr("complete") &&
+         h5::read_int_attr(impl_->ref(impl_->file.get(), "/"), "complete") != 0;
 }
 
 std::int64_t EnsembleReader::n_chain() const {
-  return impl_->int_attr(impl_->ensemble.get(), "/ensemble/", "n_chain");
+  return h5::read_int_attr(impl_->ref(impl_->ensemble.get(), "/ensemble"), "n_chain");
 }
 std::int64_t EnsembleReader::n_saved() const {
-  return impl_->int_attr(impl_->ensemble.get(), "/ensemble/", "n_saved");
+  return h5::read_int_attr(impl_->ref(impl_->ensemble.get(), "/ensemble"), "n_saved");
 }
 std::int64_t EnsembleReader::n_records() const {
-  return impl_->int_attr(impl_->ensemble.get(), "/ensemble/", "n_records");
+  return h5::read_int_attr(impl_->ref(impl_->ensemble.get(), "/ensemble"), "n_records");
 }
 
 std::vector<std::int64_t> EnsembleReader::field_shape() const {
@@ -301,7 +176,7 @@ std::string EnsembleReader::config_value(const std::string& key) const {
   if (!impl_->exists(impl_->file.get(), "config")) throw impl_->malformed("no /config group");
   h5::Group g(check(H5Gopen2(impl_->file.get(), "config", H5P_DEFAULT),
                     "open /config in '" + impl_->path + "'"));
-  return impl_->render(g.get(), "/config/", key);
+  return h5::read_attr_text(impl_->ref(g.get(), "/config"), key);
 }
 
 bool EnsembleReader::has_config_value(const std::string& key) const {

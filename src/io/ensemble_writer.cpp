@@ -7,15 +7,11 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <ctime>
 #include <filesystem>
-#include <limits>
-#include <map>
 #include <set>
 
 #include "flowlat/core/error.hpp"
-#include "flowlat/core/version_info.hpp"
+#include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/h5_handle.hpp"
 
 namespace flowlat {
@@ -25,8 +21,6 @@ namespace {
 using h5::check;
 
 constexpr int kFormatVersion = 1;
-// Attributes stay in the object header (compact storage) up to this many.
-constexpr unsigned kMaxCompactAttrs = 1024;
 // Chunk sizing along the series axis: at least the flush block, at least
 // kMinChunkBytes, at most kMaxChunkBytes (but always one entry).
 constexpr std::size_t kMinChunkBytes = 8 * 1024;
@@ -38,44 +32,6 @@ std::string bcast_string(const MpiContext& mpi, std::string text) {
   text.resize(static_cast<std::size_t>(length));
   if (length > 0) MPI_Bcast(text.data(), int(length), MPI_CHAR, 0, mpi.comm());
   return text;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-// A fixed-length, null-padded UTF-8 string type of exactly the text's length
-// (h5py reads it as bytes; no variable-length data in a parallel file).
-h5::Datatype string_type(std::size_t length, const std::string& what) {
-  h5::Datatype t(check(H5Tcopy(H5T_C_S1), what));
-  check(H5Tset_size(t.get(), std::max<std::size_t>(length, 1)), what);
-  check(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), what);
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), what);
-  return t;
-}
-
-// h5py's bool: an int8 enum {FALSE = 0, TRUE = 1}.
-h5::Datatype bool_type(const std::string& what) {
-  h5::Datatype t(check(H5Tenum_create(H5T_STD_I8LE), what));
-  std::int8_t v = 0;
-  check(H5Tenum_insert(t.get(), "FALSE", &v), what);
-  v = 1;
-  check(H5Tenum_insert(t.get(), "TRUE", &v), what);
-  return t;
-}
-
-// Object creation properties: links and attributes kept in creation order,
-// attributes in the object header.
-void track_order(hid_t plist, const std::string& what) {
-  const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-  check(H5Pset_link_creation_order(plist, order), what);
-  check(H5Pset_attr_creation_order(plist, order), what);
-  check(H5Pset_attr_phase_change(plist, kMaxCompactAttrs, kMaxCompactAttrs - 24), what);
 }
 
 std::int64_t product(const std::vector<std::int64_t>& shape) {
@@ -147,38 +103,8 @@ struct EnsembleWriter::Impl {
 
   std::string in() const { return " in '" + path + "'"; }
 
-  void write_attr(hid_t object, const std::string& where, const std::string& name,
-                  hid_t type, const void* data) {
-    const std::string what = "write attribute " + where + (where == "/" ? "" : "/") + name + in();
-    h5::Dataspace space(check(H5Screate(H5S_SCALAR), what));
-    h5::Attribute attr(check(
-        H5Acreate2(object, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), what));
-    check(H5Awrite(attr.get(), type, data), what);
-  }
-  void write_string(hid_t object, const std::string& where, const std::string& name,
-                    const std::string& value) {
-    const h5::Datatype t = string_type(value.size(), "string type for " + name);
-    std::string padded = value;
-    padded.resize(std::max<std::size_t>(value.size(), 1), '\0');
-    write_attr(object, where, name, t.get(), padded.data());
-  }
-  void write_int64(hid_t object, const std::string& where, const std::string& name,
-                   std::int64_t value) {
-    write_attr(object, where, name, H5T_STD_I64LE, &value);
-  }
-  void update_int64(hid_t object, const std::string& where, const std::string& name,
-                    std::int64_t value) {
-    const std::string what = "update attribute " + where + "/" + name + in();
-    h5::Attribute attr(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), what));
-    check(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), what);
-  }
-
-  h5::Group create_group(hid_t parent, const std::string& name, const std::string& full) {
-    const std::string what = "create group " + full + in();
-    h5::PropList gcpl(check(H5Pcreate(H5P_GROUP_CREATE), what));
-    track_order(gcpl.get(), what);
-    return h5::Group(
-        check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), what));
+  h5::ObjectRef ref(hid_t object, const std::string& where) const {
+    return h5::ObjectRef{object, where, path};
   }
 
   Series create_series(hid_t group, const std::string& group_path, const std::string& name,
@@ -304,7 +230,7 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
     check(H5Pset_fapl_mpio(fapl.get(), mpi.comm(), MPI_INFO_NULL), what);
     check(H5Pset_coll_metadata_write(fapl.get(), true), what);
     h5::PropList fcpl(check(H5Pcreate(H5P_FILE_CREATE), what));
-    track_order(fcpl.get(), what);
+    h5::track_order(fcpl.get(), what);
     const hid_t id = H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, fcpl.get(),
                                fapl.get());
     if (id < 0) {
@@ -325,68 +251,28 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
 
   // Root attributes: the same text on every rank (rank 0's).
   const hid_t root = w.file.get();
-  w.write_string(root, "/", "flowlat_version", FLOWLAT_VERSION_STRING);
-  w.write_string(root, "/", "git_commit", FLOWLAT_GIT_COMMIT);
-  w.write_string(root, "/", "created_utc", bcast_string(mpi, mpi.is_root() ? utc_now() : ""));
-  w.write_string(root, "/", "command_line", bcast_string(mpi, command_line));
-  w.write_string(root, "/", "input", bcast_string(mpi, config.resolved_text()));
-  const std::int32_t n_ranks = mpi.size(), complete = 0, format = kFormatVersion;
-  w.write_attr(root, "/", "n_ranks", H5T_STD_I32LE, &n_ranks);
-  w.write_string(root, "/", "sampler", bcast_string(mpi, sampler));
-  w.write_attr(root, "/", "format_version", H5T_STD_I32LE, &format);
-  w.write_attr(root, "/", "complete", H5T_STD_I32LE, &complete);
+  const h5::ObjectRef root_ref = w.ref(root, "/");
+  h5::write_provenance_attrs(root_ref, bcast_string(mpi, mpi.is_root() ? h5::utc_now() : ""),
+                             bcast_string(mpi, command_line),
+                             bcast_string(mpi, config.resolved_text()));
+  h5::write_int32_attr(root_ref, "n_ranks", mpi.size());
+  h5::write_string_attr(root_ref, "sampler", bcast_string(mpi, sampler));
+  h5::write_int32_attr(root_ref, "format_version", kFormatVersion);
+  h5::write_int32_attr(root_ref, "complete", 0);
 
   // /config: every key, typed by its kind.
-  w.config_group = w.create_group(root, "config", "/config");
-  {
-    std::map<std::string, KeyKind> kinds;
-    for (const auto& k : all_keys()) kinds[k.name] = k.kind;
-    const h5::Datatype boolean = bool_type("bool type");
-    for (const auto& [key, value] : config.items()) {
-      const hid_t g = w.config_group.get();
-      switch (kinds.at(key)) {
-        case KeyKind::Int: {
-          if (!value.empty() && value[0] == '-') {
-            const std::int64_t v = std::strtoll(value.c_str(), nullptr, 10);
-            w.write_attr(g, "/config", key, H5T_STD_I64LE, &v);
-          } else {
-            const std::uint64_t u = std::strtoull(value.c_str(), nullptr, 10);
-            if (u <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
-              const std::int64_t v = std::int64_t(u);
-              w.write_attr(g, "/config", key, H5T_STD_I64LE, &v);
-            } else {  // run.seed may use the full unsigned 64-bit range
-              w.write_attr(g, "/config", key, H5T_STD_U64LE, &u);
-            }
-          }
-          break;
-        }
-        case KeyKind::Real: {
-          const double v = std::strtod(value.c_str(), nullptr);
-          w.write_attr(g, "/config", key, H5T_IEEE_F64LE, &v);
-          break;
-        }
-        case KeyKind::Bool: {
-          const std::int8_t v = value == "true" ? 1 : 0;
-          w.write_attr(g, "/config", key, boolean.get(), &v);
-          break;
-        }
-        case KeyKind::String:
-        case KeyKind::Choice:
-        case KeyKind::IntList:
-          w.write_string(g, "/config", key, value);
-          break;
-      }
-    }
-  }
+  w.config_group = h5::create_group(root_ref, "config");
+  h5::write_config_attrs(w.ref(w.config_group.get(), "/config"), config);
 
   // /ensemble and its datasets, all empty.
-  w.ensemble = w.create_group(root, "ensemble", "/ensemble");
-  w.write_int64(w.ensemble.get(), "/ensemble", "n_chain", layout.n_chain);
-  w.write_int64(w.ensemble.get(), "/ensemble", "n_saved", 0);
-  w.write_int64(w.ensemble.get(), "/ensemble", "n_records", 0);
-  w.obs_group = w.create_group(w.ensemble.get(), "obs", "/ensemble/obs");
-  w.corr_group = w.create_group(w.ensemble.get(), "corr", "/ensemble/corr");
-  w.mcmc_group = w.create_group(w.ensemble.get(), "mcmc", "/ensemble/mcmc");
+  w.ensemble = h5::create_group(root_ref, "ensemble");
+  const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
+  h5::write_int64_attr(ensemble_ref, "n_chain", layout.n_chain);
+  h5::write_int64_attr(ensemble_ref, "n_saved", 0);
+  h5::write_int64_attr(ensemble_ref, "n_records", 0);
+  w.obs_group = h5::create_group(ensemble_ref, "obs");
+  w.corr_group = h5::create_group(ensemble_ref, "corr");
+  w.mcmc_group = h5::create_group(ensemble_ref, "mcmc");
 
   const std::int64_t block = config.get_int("run.flush_every");
   std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
@@ -489,8 +375,9 @@ void EnsembleWriter::flush() {
   w.n_saved += w.saved_buffered;
   w.n_records += w.records_buffered;
   w.saved_buffered = w.records_buffered = 0;
-  w.update_int64(w.ensemble.get(), "/ensemble", "n_saved", w.n_saved);
-  w.update_int64(w.ensemble.get(), "/ensemble", "n_records", w.n_records);
+  const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
+  h5::update_int64_attr(ensemble_ref, "n_saved", w.n_saved);
+  h5::update_int64_attr(ensemble_ref, "n_records", w.n_records);
   check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
 }
 
@@ -498,16 +385,11 @@ void EnsembleWriter::finish(const std::vector<std::pair<std::string, double>>& s
   flush();
   Impl& w = *impl_;
   {
-    h5::Group group = w.create_group(w.ensemble.get(), "summary", "/ensemble/summary");
-    for (const auto& [name, value] : summary)
-      w.write_attr(group.get(), "/ensemble/summary", name, H5T_IEEE_F64LE, &value);
+    h5::Group group = h5::create_group(w.ref(w.ensemble.get(), "/ensemble"), "summary");
+    const h5::ObjectRef summary_ref = w.ref(group.get(), "/ensemble/summary");
+    for (const auto& [name, value] : summary) h5::write_double_attr(summary_ref, name, value);
   }
-  {
-    const std::int32_t complete = 1;
-    const std::string what = "update attribute /complete" + w.in();
-    h5::Attribute attr(check(H5Aopen(w.file.get(), "complete", H5P_DEFAULT), what));
-    check(H5Awrite(attr.get(), H5T_NATIVE_INT32, &complete), what);
-  }
+  h5::update_int32_attr(w.ref(w.file.get(), "/"), "complete", 1);
   w.close_objects();
   w.finished = true;
   check(w.file.close(), "close '" + w.path + "'");

@@ -11,6 +11,7 @@ using Kokkos::fabs;
 using Kokkos::log;
 using Kokkos::sin;
 using Kokkos::sqrt;
+using Kokkos::tanh;
 #else
 using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
@@ -18,6 +19,7 @@ using Kokkos::Experimental::fabs;
 using Kokkos::Experimental::log;
 using Kokkos::Experimental::sin;
 using Kokkos::Experimental::sqrt;
+using Kokkos::Experimental::tanh;
 #endif
 constexpr double pi = 3.14159265358979323846;
 }  // namespace flowlat::math

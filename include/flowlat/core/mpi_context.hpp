@@ -23,11 +23,12 @@ class MpiContext {
   bool is_root() const { return rank_ == 0; }
 
   // Contiguous blocks, the first (n mod size) ranks holding one more.
-  ChainRange split(std::int64_t n) const {
-    const std::int64_t base = n / size_, extra = n % size_;
+  ChainRange split(std::int64_t n) const { return split(n, rank_, size_); }
+  static ChainRange split(std::int64_t n, int rank, int size) {
+    const std::int64_t base = n / size, extra = n % size;
     ChainRange r;
-    r.count = base + (rank_ < extra ? 1 : 0);
-    r.begin = rank_ * base + (rank_ < extra ? rank_ : extra);
+    r.count = base + (rank < extra ? 1 : 0);
+    r.begin = rank * base + (rank < extra ? rank : extra);
     return r;
   }
 

@@ -39,6 +39,7 @@ enum class RandomPurpose : std::uint32_t {
   LocalProposal = 4,
   FlowPrior = 5,
   FlowAccept = 6,
+  ParameterInit = 8,  // flow network weights; stream = layer id
 };
 
 // A generator addressed by (seed, stream): key = seed, counter =

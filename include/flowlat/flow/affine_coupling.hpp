@@ -1,0 +1,66 @@
+// Real-NVP affine coupling with a checkerboard mask (Albergo et al. 2019,
+// arXiv:2101.08176): frozen sites feed a CNN giving (s, t), active sites
+// become x exp(s) + t, and log|det J| = sum of s over active sites.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "flowlat/core/types.hpp"
+#include "flowlat/flow/conv_net.hpp"
+
+namespace flowlat {
+
+enum class Equivariance { None, Z2 };
+Equivariance equivariance_from_name(const std::string& name);
+
+struct CouplingOptions {
+  std::vector<int> hidden{8, 8};
+  int kernel = 3;
+  Activation hidden_activation = Activation::LeakyReLU;
+  Activation final_activation = Activation::Tanh;  // the tutorial's final tanh on (s, t)
+  // Z2: s even and t odd in the frozen field, so f(-z) = -f(z).
+  Equivariance equivariance = Equivariance::None;
+};
+
+class AffineCoupling {
+ public:
+  // Sites with parity == frozen_parity are frozen.
+  AffineCoupling(const Geometry& geometry, int frozen_parity, const CouplingOptions& options,
+                 ParameterStore& store, const std::string& name, index_t capacity);
+
+  void initialize(const ParamVector& params, std::uint64_t seed, std::uint32_t first_layer_id) const;
+  std::uint32_t n_layers() const { return net_.n_layers(); }
+
+  // y = f(x) for configs 0..n-1, logdet += log|det df/dx|. Keeps what
+  // backward() needs (s, exp(s), the net's activations).
+  void forward(const ParamVector& params, const Field& x, index_t n, const Field& y,
+               const BatchScalar& logdet);
+  // x = f^{-1}(y), logdet += log|det df/dx| at that x (so log q agrees with forward).
+  void inverse(const ParamVector& params, const Field& y, index_t n, const Field& x,
+               const BatchScalar& logdet);
+  // After forward(x): given dL/dy and dL/dlogdet per config, writes dL/dx
+  // (may alias dL/dy) and accumulates parameter gradients.
+  void backward(const ParamVector& params, const Field& x, const Field& grad_y,
+                const BatchScalar& grad_logdet, index_t n, const Field& grad_x,
+                const ParamVector& grads);
+
+  double flops_forward(index_t n) const;
+
+ private:
+  // Net input from the frozen sites of x; runs the net (twice the batch for
+  // Z2) and combines to s, t into st_.
+  void compute_scale_shift(const ParamVector& params, const Field& x, index_t n);
+  // logdet(b) += sum of s over active sites
+  void add_active_scale(index_t n, const BatchScalar& logdet);
+
+  Geometry geometry_;
+  int frozen_parity_;
+  Equivariance equivariance_;
+  ConvNet net_;
+  Kokkos::View<int*, MemSpace> frozen_;  // [site] 1 if frozen
+  Tensor net_in_, net_out_, grad_net_out_, grad_net_in_;
+  Tensor st_;  // [n][2][V]: s, t after symmetrisation
+  BatchScalar scratch_;
+};
+
+}  // namespace flowlat

@@ -1,0 +1,50 @@
+// The (s, t) network of a coupling layer: conv, act, conv, act, ..., conv,
+// final act, with a hand-written backward pass.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "flowlat/flow/stencil_conv.hpp"
+
+namespace flowlat {
+
+class ConvNet {
+ public:
+  // channels = {c_in, hidden..., c_out}, e.g. {1, 8, 8, 2}; layer i is named
+  // name.conv<i>. capacity = the largest batch; the net owns the buffers that
+  // keep the forward activations backward needs.
+  ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
+          Activation final, ParameterStore& store, const std::string& name, index_t capacity);
+
+  // Layer i draws from stream first_layer_id + i.
+  void initialize(const ParamVector& params, std::uint64_t seed,
+                  std::uint32_t first_layer_id) const;
+  std::uint32_t n_layers() const { return std::uint32_t(layers_.size()); }
+  const std::vector<StencilConv>& layers() const { return layers_; }
+  int c_in() const { return layers_.front().c_in(); }
+  int c_out() const { return layers_.back().c_out(); }
+  index_t capacity() const { return capacity_; }
+
+  // in: [>=n][c_in][V], out: [>=n][c_out][V]. Keeps a copy of the input and
+  // every layer's activated output for backward (one forward, then at most
+  // one backward per forward).
+  void forward(const ParamVector& params, const Tensor& in, index_t n, const Tensor& out);
+  // d_out: [>=n][c_out][V] = dL/d(out) -> grads += dL/dparams, d_in = dL/d(in)
+  // (overwrite; an empty View skips it). Uses the state of the last forward().
+  void backward(const ParamVector& params, const Tensor& d_out, index_t n, const Tensor& d_in,
+                const ParamVector& grads);
+
+  double flops_forward(index_t n) const;
+
+ private:
+  std::string name_;
+  Activation hidden_, final_;
+  index_t capacity_, volume_;
+  std::vector<StencilConv> layers_;
+  Tensor input_;               // copy of the last forward's input
+  std::vector<Tensor> post_;   // post_[i]: activated output of layer i
+  std::vector<Tensor> grad_;   // grad_[i]: dL/d(pre-activation of layer i)
+};
+
+}  // namespace flowlat

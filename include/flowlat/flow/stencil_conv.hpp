@@ -1,0 +1,77 @@
+// Periodic k^d convolution on a lattice of any dimension d = 1..4: PyTorch's
+// Conv{1,2,3}d with padding_mode='circular' (a cross-correlation), written as a
+// gather through the geometry's stencil table.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "flowlat/flow/activation.hpp"
+#include "flowlat/flow/parameters.hpp"
+#include "flowlat/lattice/geometry.hpp"
+
+namespace flowlat {
+
+// The kernels keep one accumulator per channel of a site in a local array.
+inline constexpr int kMaxChannels = 64;
+
+// Parameters in the store, PyTorch's layout: weight [c_out][c_in][k^d] (offsets
+// row-major over (-r..r)^d, last direction fastest), then bias [c_out].
+//   out[b][co][x] = bias[co] + sum_ci sum_o w[co][ci][o] * in[b][ci][x + offset_o]
+class StencilConv {
+ public:
+  // Registers weight then bias in `store` as name.weight, name.bias.
+  // InputError naming the layer when a channel count is outside 1..kMaxChannels
+  // or the kernel is not odd.
+  StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
+              const std::string& name);
+
+  // PyTorch's default init: weights and bias uniform in (-1/sqrt(fan_in),
+  // 1/sqrt(fan_in)), fan_in = c_in k^d, drawn from CounterRng(seed, layer_id)
+  // with RandomPurpose::ParameterInit (element i of the block: counter i/2).
+  void initialize(const ParamVector& params, std::uint64_t seed, std::uint32_t layer_id) const;
+
+  // out = conv(in) for configs 0..n-1. in: [>=n][c_in][V], out: [>=n][c_out][V].
+  void forward(const ParamVector& params, const Tensor& in, index_t n, const Tensor& out) const;
+  // out = act(conv(in)) in the same kernel (bias and activation fused).
+  void forward_activated(const ParamVector& params, const Tensor& in, index_t n, Activation act,
+                         const Tensor& out) const;
+
+  // grads += dL/dw, dL/dbias summed over the n configs (accumulate);
+  // d_in = dL/d(in) (overwrite; an empty View skips it).
+  void backward(const ParamVector& params, const Tensor& in, const Tensor& d_out, index_t n,
+                const Tensor& d_in, const ParamVector& grads) const;
+
+  // The two halves of backward(), for networks that fuse activations:
+  // grads += dL/dw, dL/dbias. Deterministic: partial sums over fixed blocks of
+  // (config, site), added in a fixed order; no atomics, independent of threads.
+  void accumulate_weight_grads(const Tensor& in, const Tensor& d_out, index_t n,
+                               const ParamVector& grads) const;
+  // d_in = f'(pre) * dL/d(in), where in = f(pre) came out of activation
+  // `in_activation` (Identity: plain dL/d(in)). A gather through the mirrored
+  // stencil, one site per work item, no atomics.
+  void backward_input(const ParamVector& params, const Tensor& d_out, index_t n,
+                      const Tensor& d_in, Activation in_activation, const Tensor& in) const;
+
+  int c_in() const { return c_in_; }
+  int c_out() const { return c_out_; }
+  int kernel() const { return kernel_; }
+  int stencil_size() const { return n_offsets_; }
+  const std::string& name() const { return name_; }
+  index_t weight_offset() const { return weight_offset_; }
+  index_t bias_offset() const { return bias_offset_; }
+  index_t weight_count() const { return index_t(c_out_) * c_in_ * n_offsets_; }
+  double flops_forward(index_t n) const;  // 2 n V c_out c_in k^d
+
+ private:
+  void check_tensor(const Tensor& t, int channels, index_t n, const char* what) const;
+
+  std::string name_;
+  int c_in_, c_out_, kernel_, n_offsets_;
+  index_t volume_;
+  index_t weight_offset_, bias_offset_;
+  SiteTable table_;  // [site][offset]: site + offset, periodic
+  // Per-block partial weight gradients [block][c_in k^d + 1][c_out], grown on demand.
+  mutable Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> partials_;
+};
+
+}  // namespace flowlat

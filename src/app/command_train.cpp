@@ -1,0 +1,168 @@
+// `flowlat train`: reverse-KL self-training of a flow, data-parallel over the
+// ranks; the model file (flow.model) is written by rank 0 at the end and as a
+// checkpoint every 10 * train.log_every steps.
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "chain_run.hpp"
+#include "commands.hpp"
+#include "flowlat/core/config.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/core/log.hpp"
+#include "flowlat/core/progress.hpp"
+#include "flowlat/flow/flow_config.hpp"
+#include "flowlat/flow/reverse_kl_trainer.hpp"
+#include "flowlat/io/model_file.hpp"
+
+namespace flowlat {
+
+namespace {
+
+// Rank 0 writes the model file; every rank then throws the same error (if
+// any), so no rank is left waiting in a collective call.
+void save_model(const MpiContext& mpi, const std::string& path, bool overwrite, const Flow& flow,
+                const Adam& adam, const Theory& theory, const Config& config,
+                const std::string& command_line, const TrainingHistory& history) {
+  int kind = 0;  // 0 ok, 1 runtime failure, 2 input error
+  std::string error;
+  if (mpi.is_root()) {
+    try {
+      write_model_file(path, overwrite, flow, &adam, theory, config, command_line, history);
+    } catch (const InputError& e) {
+      kind = 2, error = e.what();
+    } catch (const std::exception& e) {
+      kind = 1, error = e.what();
+    }
+  }
+  int length = int(error.size());
+  int head[2] = {kind, length};
+  MPI_Bcast(head, 2, MPI_INT, 0, mpi.comm());
+  error.resize(std::size_t(head[1]));
+  if (head[1] > 0) MPI_Bcast(error.data(), head[1], MPI_CHAR, 0, mpi.comm());
+  if (head[0] == 2) throw InputError(error);
+  if (head[0] == 1) throw RuntimeFailure(error);
+}
+
+// Data-parallel training keeps the parameters bit-identical on every rank:
+// checked once, at the end, through the parameter hash.
+void check_identical_parameters(const MpiContext& mpi, const Flow& flow) {
+  if (mpi.size() == 1) return;
+  const std::string hash = parameter_hash(host_parameters(flow));
+  const unsigned long long mine = std::stoull(hash, nullptr, 16);
+  unsigned long long lo = 0, hi = 0;
+  MPI_Allreduce(&mine, &lo, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, mpi.comm());
+  MPI_Allreduce(&mine, &hi, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, mpi.comm());
+  if (lo != hi) throw RuntimeFailure("train: the flow parameters differ between ranks");
+}
+
+std::string figure(double loss, double ess) {
+  char text[96];
+  std::snprintf(text, sizeof text, "loss %.4f  ESS/N %.3f", loss, ess);
+  return text;
+}
+
+}  // namespace
+
+int command_train(const MpiContext& mpi, const Invocation& inv) {
+  const Log log(mpi);
+  const Config config = Config::load(inv.config_path, inv.overrides);
+  const Geometry geometry(config.get_int_list("lattice.shape"));
+  const auto theory = make_theory(config, geometry);
+  const FlowArchitecture architecture = flow_architecture(config);
+  const AdamOptions adam = adam_options(config);
+  if (config.get_string("train.loss") != "reverse_kl")
+    throw InputError("train.loss: only reverse_kl is implemented");
+  const long long steps = config.get_int("train.steps");
+  const long long log_every = config.get_int("train.log_every");
+  const index_t batch = config.get_int("train.batch");
+  const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
+  const std::string model_path = config.get_string("flow.model");
+  const std::string init_path = config.get_string("train.init_model");
+
+  // A model to continue from: read (every rank, read-only) and checked
+  // before anything is written.
+  std::optional<ModelFileContents> init;
+  if (!init_path.empty()) {
+    try {
+      init = read_model_file(init_path);
+    } catch (const InputError& e) {
+      throw InputError(std::string("train.init_model: ") + e.what());
+    }
+    check_model_matches(*init, config, init_path);
+    if (init->adam_step > steps)
+      throw InputError("train.steps: the model in '" + init_path + "' has already taken " +
+                       std::to_string(init->adam_step) + " steps; set train.steps >= " +
+                       std::to_string(init->adam_step) + " (the total) to continue it");
+  }
+  prepare_output(mpi, config, "flow.model");
+
+  const ChainRange local = mpi.split(batch);
+  Flow flow(geometry, architecture, std::max<index_t>(local.count, 1));
+  ReverseKlTrainer trainer(mpi, flow, *theory, batch, adam, seed);
+  TrainingHistory history;
+  double wall_offset = 0;  // wall time of the training this run continues
+  if (init) {
+    restore_model(*init, flow, &trainer.optimizer());
+    history = init->history;
+    if (!history.wall_time.empty()) wall_offset = history.wall_time.back();
+  } else {
+    flow.initialize(seed);
+  }
+  const long long first = trainer.steps_taken();
+
+  log.info("flowlat train: " + theory->name() + " on " + geometry.shape_string() + ", " +
+           std::to_string(architecture.n_layers) + " affine couplings (" +
+           std::to_string(flow.parameters().size()) + " parameters), batch " +
+           std::to_string(batch) + " on " + std::to_string(mpi.size()) + " ranks, steps " +
+           std::to_string(first) + " -> " + std::to_string(steps) +
+           (init ? " (continuing " + init_path + ")" : std::string()) + ", model " + model_path);
+
+  const bool overwrite = config.get_bool("run.overwrite");
+  bool written = false;  // once this run wrote the model file, it replaces its own file
+  Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
+  for (long long t = first; t < steps; ++t) {
+    const TrainStepResult r = trainer.step();
+    const double elapsed = progress.elapsed_seconds();
+    history.append(r, wall_offset + elapsed);
+    progress.update(t + 1 - first, figure(r.loss, r.ess_per_sample));
+    if (r.step % log_every == 0 || t + 1 == steps) {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "  step %7lld  loss %11.5f  ESS/N %.4f  |grad| %.3e  lr %.3e  %8.1f s", r.step,
+                    r.loss, r.ess_per_sample, r.grad_norm, r.learning_rate, elapsed);
+      log.info(line);
+    }
+    if (r.step % (10 * log_every) == 0 && t + 1 < steps) {
+      save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
+                 inv.command_line, history);
+      written = true;
+    }
+  }
+  const double seconds = progress.elapsed_seconds();
+  check_identical_parameters(mpi, flow);
+  save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
+             inv.command_line, history);
+
+  const long long taken = steps - first;
+  char line[240];
+  std::snprintf(line, sizeof line, "flowlat train: %lld steps in %.1f s (%.2f steps/s) on %d ranks",
+                taken, seconds, seconds > 0 ? double(taken) / seconds : 0.0, mpi.size());
+  log.info(line);
+  if (taken > 0) {
+    const std::size_t window = std::size_t(std::max<long long>(1, taken / 10));
+    const std::size_t n = history.size();
+    double loss = 0, ess = 0;
+    for (std::size_t i = n - window; i < n; ++i) loss += history.loss[i], ess += history.ess[i];
+    std::snprintf(line, sizeof line,
+                  "  last %zu steps (mean): loss %.5f  ESS/N %.4f;  final step: loss %.5f  ESS/N "
+                  "%.4f",
+                  window, loss / double(window), ess / double(window), history.loss.back(),
+                  history.ess.back());
+    log.info(line);
+  }
+  log.info("  written: " + model_path);
+  return 0;
+}
+
+}  // namespace flowlat

@@ -1,0 +1,163 @@
+// Affine coupling: forward, inverse and the hand-written backward pass.
+#include "flowlat/flow/affine_coupling.hpp"
+
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/core/math.hpp"
+
+namespace flowlat {
+
+Equivariance equivariance_from_name(const std::string& name) {
+  if (name == "none") return Equivariance::None;
+  if (name == "z2") return Equivariance::Z2;
+  throw InputError("flow.equivariance: unknown value '" + name + "', expected none|z2");
+}
+
+namespace {
+std::vector<int> net_channels(const std::vector<int>& hidden) {
+  std::vector<int> c{1};
+  c.insert(c.end(), hidden.begin(), hidden.end());
+  c.push_back(2);
+  return c;
+}
+}  // namespace
+
+AffineCoupling::AffineCoupling(const Geometry& geometry, int frozen_parity,
+                               const CouplingOptions& options, ParameterStore& store,
+                               const std::string& name, index_t capacity)
+    : geometry_(geometry),
+      frozen_parity_(frozen_parity),
+      equivariance_(options.equivariance),
+      net_(geometry, net_channels(options.hidden), options.kernel, options.hidden_activation,
+           options.final_activation, store, name + ".net",
+           options.equivariance == Equivariance::Z2 ? 2 * capacity : capacity),
+      frozen_("coupling.frozen", geometry.volume()) {
+  const index_t V = geometry.volume();
+  const index_t net_batch = equivariance_ == Equivariance::Z2 ? 2 * capacity : capacity;
+  net_in_ = Tensor("coupling.net_in", net_batch, 1, V);
+  net_out_ = Tensor("coupling.net_out", net_batch, 2, V);
+  grad_net_out_ = Tensor("coupling.grad_net_out", net_batch, 2, V);
+  grad_net_in_ = Tensor("coupling.grad_net_in", net_batch, 1, V);
+  st_ = Tensor("coupling.st", capacity, 2, V);
+  scratch_ = BatchScalar("coupling.logdet_sum", capacity);
+  auto h = Kokkos::create_mirror_view(frozen_);
+  for (index_t x = 0; x < V; ++x) h(x) = geometry.parity(x) == frozen_parity ? 1 : 0;
+  Kokkos::deep_copy(frozen_, h);
+}
+
+void AffineCoupling::initialize(const ParamVector& params, std::uint64_t seed,
+                                std::uint32_t first_layer_id) const {
+  net_.initialize(params, seed, first_layer_id);
+}
+
+double AffineCoupling::flops_forward(index_t n) const {
+  return net_.flops_forward(equivariance_ == Equivariance::Z2 ? 2 * n : n);
+}
+
+void AffineCoupling::compute_scale_shift(const ParamVector& params, const Field& x, index_t n) {
+  const auto frozen = frozen_;
+  const auto in = net_in_;
+  const bool z2 = equivariance_ == Equivariance::Z2;
+  const index_t V = geometry_.volume();
+  Kokkos::parallel_for(
+      "coupling.mask_input", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        const real_t v = frozen(s) ? x(b, s) : 0.0;
+        in(b, 0, s) = v;
+        if (z2) in(n + b, 0, s) = -v;
+      });
+  net_.forward(params, in, z2 ? 2 * n : n, net_out_);
+  const auto out = net_out_;
+  const auto st = st_;
+  Kokkos::parallel_for(
+      "coupling.combine_st", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        if (z2) {  // s even, t odd in the frozen field
+          st(b, 0, s) = 0.5 * (out(b, 0, s) + out(n + b, 0, s));
+          st(b, 1, s) = 0.5 * (out(b, 1, s) - out(n + b, 1, s));
+        } else {
+          st(b, 0, s) = out(b, 0, s);
+          st(b, 1, s) = out(b, 1, s);
+        }
+      });
+}
+
+void AffineCoupling::forward(const ParamVector& params, const Field& x, index_t n, const Field& y,
+                             const BatchScalar& logdet) {
+  compute_scale_shift(params, x, n);
+  const auto frozen = frozen_;
+  const auto st = st_;
+  const index_t V = geometry_.volume();
+  Kokkos::parallel_for(
+      "coupling.forward", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        y(b, s) = frozen(s) ? x(b, s) : x(b, s) * math::exp(st(b, 0, s)) + st(b, 1, s);
+      });
+  add_active_scale(n, logdet);
+}
+
+void AffineCoupling::inverse(const ParamVector& params, const Field& y, index_t n, const Field& x,
+                             const BatchScalar& logdet) {
+  // frozen sites of x equal those of y, so the net sees the same input
+  compute_scale_shift(params, y, n);
+  const auto frozen = frozen_;
+  const auto st = st_;
+  const index_t V = geometry_.volume();
+  Kokkos::parallel_for(
+      "coupling.inverse", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        x(b, s) = frozen(s) ? y(b, s) : (y(b, s) - st(b, 1, s)) * math::exp(-st(b, 0, s));
+      });
+  add_active_scale(n, logdet);
+}
+
+void AffineCoupling::add_active_scale(index_t n, const BatchScalar& logdet) {
+  const auto frozen = frozen_;
+  const auto st = st_;
+  const BatchScalar sum = scratch_;
+  batch_sum("coupling.logdet", n, geometry_.volume(), sum,
+            KOKKOS_LAMBDA(index_t b, index_t s) { return frozen(s) ? 0.0 : st(b, 0, s); });
+  Kokkos::parallel_for(
+      "coupling.add_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { logdet(b) += sum(b); });
+}
+
+void AffineCoupling::backward(const ParamVector& params, const Field& x, const Field& grad_y,
+                              const BatchScalar& grad_logdet, index_t n, const Field& grad_x,
+                              const ParamVector& grads) {
+  const auto frozen = frozen_;
+  const auto st = st_;
+  const auto g_out = grad_net_out_;
+  const bool z2 = equivariance_ == Equivariance::Z2;
+  const index_t V = geometry_.volume();
+  // dL/ds and dL/dt at active sites (the net's outputs at frozen sites are unused)
+  Kokkos::parallel_for(
+      "coupling.grad_st", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        real_t gs = 0, gt = 0;
+        if (!frozen(s)) {
+          const real_t e = math::exp(st(b, 0, s));
+          gs = grad_y(b, s) * x(b, s) * e + grad_logdet(b);
+          gt = grad_y(b, s);
+        }
+        if (z2) {  // through s = (s+ + s-)/2, t = (t+ - t-)/2
+          g_out(b, 0, s) = 0.5 * gs;
+          g_out(b, 1, s) = 0.5 * gt;
+          g_out(n + b, 0, s) = 0.5 * gs;
+          g_out(n + b, 1, s) = -0.5 * gt;
+        } else {
+          g_out(b, 0, s) = gs;
+          g_out(b, 1, s) = gt;
+        }
+      });
+  net_.backward(params, g_out, z2 ? 2 * n : n, grad_net_in_, grads);
+  const auto g_in = grad_net_in_;
+  Kokkos::parallel_for(
+      "coupling.grad_x", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+        if (frozen(s)) {
+          // the net input was +x (and -x for the Z2 twin)
+          const real_t through_net = z2 ? g_in(b, 0, s) - g_in(n + b, 0, s) : g_in(b, 0, s);
+          grad_x(b, s) = grad_y(b, s) + through_net;
+        } else {
+          grad_x(b, s) = grad_y(b, s) * math::exp(st(b, 0, s));
+        }
+      });
+}
+
+}  // namespace flowlat

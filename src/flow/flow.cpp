@@ -1,0 +1,102 @@
+// Flow: the prior, the layer stack, and the reverse pass through it.
+#include "flowlat/flow/flow.hpp"
+
+#include <cmath>
+
+#include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/math.hpp"
+
+namespace flowlat {
+
+Flow::Flow(const Geometry& geometry, const FlowArchitecture& architecture, index_t capacity)
+    : geometry_(geometry),
+      architecture_(architecture),
+      capacity_(capacity),
+      logdet_("flow.logdet", capacity),
+      grad_logdet_("flow.grad_logdet", capacity) {
+  for (int k = 0; k < architecture.n_layers; ++k) {
+    layers_.push_back(std::make_unique<AffineCoupling>(geometry, k % 2, architecture.coupling,
+                                                       store_, "coupling" + std::to_string(k),
+                                                       capacity));
+    inputs_.emplace_back("flow.layer_input" + std::to_string(k), capacity, geometry.volume());
+  }
+  store_.allocate();
+}
+
+void Flow::initialize(std::uint64_t seed) {
+  std::uint32_t id = 0;
+  for (const auto& layer : layers_) {
+    layer->initialize(store_.values(), seed, id);
+    id += layer->n_layers();
+  }
+}
+
+double Flow::flops_forward(index_t n) const {
+  double f = 0;
+  for (const auto& layer : layers_) f += layer->flops_forward(n);
+  return f;
+}
+
+void Flow::prior_log_density(const Field& z, index_t n, const BatchScalar& log_r) const {
+  const index_t V = geometry_.volume();
+  const real_t norm = -0.5 * std::log(2 * math::pi);
+  batch_sum("flow.prior_log_density", n, V, log_r, KOKKOS_LAMBDA(index_t b, index_t x) {
+    return norm - 0.5 * z(b, x) * z(b, x);
+  });
+}
+
+void Flow::forward(const Field& z, index_t n, const Field& phi, const BatchScalar& log_q) {
+  prior_log_density(z, n, log_q);
+  Kokkos::deep_copy(logdet_, 0.0);
+  const auto params = store_.values();
+  const auto rows = std::make_pair(index_t(0), n);
+  if (layers_.empty()) {
+    Kokkos::deep_copy(Kokkos::subview(phi, rows, Kokkos::ALL), Kokkos::subview(z, rows, Kokkos::ALL));
+    return;
+  }
+  Kokkos::deep_copy(Kokkos::subview(inputs_[0], rows, Kokkos::ALL),
+                    Kokkos::subview(z, rows, Kokkos::ALL));
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const Field& out = k + 1 < layers_.size() ? inputs_[k + 1] : phi;
+    layers_[k]->forward(params, inputs_[k], n, out, logdet_);
+  }
+  const auto logdet = logdet_;
+  Kokkos::parallel_for(
+      "flow.log_q", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { log_q(b) -= logdet(b); });
+}
+
+void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScalar& log_q) {
+  Kokkos::deep_copy(logdet_, 0.0);
+  const auto params = store_.values();
+  Field current = phi;
+  for (std::size_t k = layers_.size(); k-- > 0;) {
+    const Field& out = k > 0 ? inputs_[k] : z;
+    layers_[k]->inverse(params, current, n, out, logdet_);
+    current = out;
+  }
+  if (layers_.empty()) {
+    const auto rows = std::make_pair(index_t(0), n);
+    Kokkos::deep_copy(Kokkos::subview(z, rows, Kokkos::ALL), Kokkos::subview(phi, rows, Kokkos::ALL));
+  }
+  prior_log_density(z, n, log_q);
+  const auto logdet = logdet_;
+  Kokkos::parallel_for(
+      "flow.log_q", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { log_q(b) -= logdet(b); });
+}
+
+void Flow::backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_t n) {
+  // log q = log r(z) - sum_k logdet_k: every layer's logdet enters with -1;
+  // log r(z) depends on no parameter.
+  const auto g_logdet = grad_logdet_;
+  Kokkos::parallel_for(
+      "flow.grad_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { g_logdet(b) = -grad_log_q(b); });
+  const auto params = store_.values();
+  const auto grads = store_.grads();
+  for (std::size_t k = layers_.size(); k-- > 0;)
+    layers_[k]->backward(params, inputs_[k], grad_phi, g_logdet, n, grad_phi, grads);
+}
+
+}  // namespace flowlat

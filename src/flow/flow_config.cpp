@@ -1,0 +1,55 @@
+// Config -> FlowArchitecture / AdamOptions.
+#include "flowlat/flow/flow_config.hpp"
+
+#include "flowlat/core/config.hpp"
+#include "flowlat/core/error.hpp"
+
+namespace flowlat {
+
+FlowArchitecture flow_architecture(const Config& config) {
+  FlowArchitecture a;
+  a.n_layers = int(config.get_int("flow.layers"));
+  a.coupling.hidden = config.get_int_list("flow.hidden");
+  const long long kernel = config.get_int("flow.kernel");
+  if (kernel % 2 == 0)
+    throw InputError("flow.kernel: value '" + std::to_string(kernel) +
+                     "' must be odd (a k^d stencil centred on the site)");
+  a.coupling.kernel = int(kernel);
+  if (config.get_string("flow.coupling") != "affine")
+    throw InputError("flow.coupling: unknown value '" + config.get_string("flow.coupling") +
+                     "', expected affine");
+  a.coupling.equivariance = equivariance_from_name(config.get_string("flow.equivariance"));
+  a.coupling.hidden_activation = activation_from_name(config.get_string("flow.activation"));
+  a.coupling.final_activation =
+      config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
+  return a;
+}
+
+AdamOptions adam_options(const Config& config) {
+  AdamOptions o;
+  o.lr = config.get_real("train.lr");
+  o.beta1 = config.get_real("train.beta1");
+  o.beta2 = config.get_real("train.beta2");
+  for (const char* key : {"train.beta1", "train.beta2"})
+    if (!(config.get_real(key) < 1.0))
+      throw InputError(std::string(key) + ": value '" + config.get_string(key) +
+                       "' out of range, must be < 1");
+  o.eps = config.get_real("train.eps");
+  o.clip_norm = config.get_real("train.clip_norm");
+  o.schedule = lr_schedule_from_name(config.get_string("train.lr_schedule"));
+  o.lr_min = config.get_real("train.lr_min");
+  o.total_steps = config.get_int("train.steps");
+  return o;
+}
+
+std::string equivariance_to_name(Equivariance equivariance) {
+  switch (equivariance) {
+    case Equivariance::None:
+      return "none";
+    case Equivariance::Z2:
+      return "z2";
+  }
+  return "unknown";
+}
+
+}  // namespace flowlat

@@ -1,0 +1,72 @@
+// Flow proposals in parallel, decisions everywhere.
+#include "flowlat/mcmc/flow_metropolis.hpp"
+
+#include <cmath>
+
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/philox.hpp"
+
+namespace flowlat {
+
+FlowProposer::FlowProposer(const MpiContext& mpi, Flow& flow, const Theory& theory,
+                           std::uint64_t seed, index_t block_size)
+    : mpi_(mpi),
+      flow_(flow),
+      theory_(theory),
+      seed_(seed),
+      block_size_(block_size),
+      share_(mpi.split(block_size)),
+      counts_(mpi.size()),
+      displs_(mpi.size()) {
+  for (int r = 0; r < mpi.size(); ++r) {
+    const ChainRange c = MpiContext::split(block_size, r, mpi.size());
+    counts_[r] = int(c.count);
+    displs_[r] = int(c.begin);
+  }
+  const index_t cap = std::max<index_t>(share_.count, 1), dof = theory.dof();
+  z_ = Field("proposer.z", cap, dof);
+  phi_ = Field("proposer.phi", cap, dof);
+  log_q_ = BatchScalar("proposer.log_q", cap);
+  action_ = BatchScalar("proposer.action", cap);
+}
+
+void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
+  const index_t n = share_.count;
+  const auto z = z_;
+  const std::uint64_t seed = seed_;
+  const std::int64_t first_local = first + share_.begin;
+  Kokkos::parallel_for(
+      "proposer.prior", batch_site_policy(n, theory_.dof()), KOKKOS_LAMBDA(index_t b, index_t x) {
+        // proposal k: stream k, step 0 (streams are 32-bit: 4e9 proposals per seed)
+        z(b, x) = CounterRng(seed, std::uint32_t(first_local + b))
+                      .normal_at(RandomPurpose::FlowPrior, 0, std::uint64_t(x));
+      });
+  flow_.forward(z_, n, phi_, log_q_);
+  theory_.action(phi_, n, action_);
+  const auto lq = log_q_, S = action_;
+  Kokkos::parallel_for(
+      "proposer.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { S(b) = -S(b) - lq(b); });
+  auto mine = Kokkos::create_mirror_view_and_copy(HostSpace(), action_);
+  log_w.resize(std::size_t(block_size_));
+  MPI_Allgatherv(mine.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
+                 MPI_DOUBLE, mpi_.comm());
+}
+
+bool IndependenceChain::offer(std::int64_t id, double log_w) {
+  bool accept = true;
+  if (started()) {
+    double u, unused;
+    CounterRng(seed_, std::uint32_t(id)).uniform2(RandomPurpose::FlowAccept, 0, 0, u, unused);
+    // NaN log-weights (a diverging flow) are never accepted
+    accept = log_w >= state_log_w_ || u < std::exp(log_w - state_log_w_);
+    if (std::isnan(log_w)) accept = false;
+  }
+  if (accept) {
+    state_id_ = id;
+    state_log_w_ = log_w;
+  }
+  return accept;
+}
+
+}  // namespace flowlat

@@ -1,0 +1,138 @@
+// `flowlat train` end to end: 1 and 2 ranks train the same model, training
+// continues from a model file exactly where it stopped, and bad input is one
+// line naming the key, exit code 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "flowlat/io/model_file.hpp"
+#include "run_flowlat.hpp"
+
+using namespace flowlat;
+using namespace flowlat::testing_support;
+namespace fs = std::filesystem;
+
+namespace {
+
+// 2 layers, hidden 4,4, batch 8; log_every 2, so a checkpoint is written
+// every 20 steps on the way.
+const std::string kTiny =
+    "train --flow.layers=2 --flow.hidden=4,4 --train.batch=8 --train.log_every=2 "
+    "--train.lr=5e-3 --run.seed=3 --run.progress_seconds=0 ";
+
+std::string model_path(const std::string& name) {
+  const std::string path = testing::TempDir() + "train_cli_" + name + ".model.h5";
+  fs::remove(path);
+  return path;
+}
+
+// On a 4x4 lattice unless `extra` sets lattice.shape; one rank runs the
+// executable directly (an MPI singleton), more run under mpiexec.
+RunResult train(const std::string& path, long long steps, int ranks, const std::string& extra = "") {
+  const std::string shape =
+      extra.find("--lattice.shape") == std::string::npos ? "--lattice.shape=4,4 " : "";
+  return run_flowlat(kTiny + shape + "--train.steps=" + std::to_string(steps) +
+                         " --flow.model=" + path + " " + extra,
+                     ranks > 1 ? ranks : 0);
+}
+
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+// Exit 2 and the key named in the first line of stderr, which is the only
+// line when flowlat runs alone (mpiexec adds its own report).
+void expect_input_error(const RunResult& r, const std::string& key, bool alone = true) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err.rfind("flowlat: error: ", 0), 0u) << r.err;
+  const std::string first = r.err.substr(0, r.err.find('\n'));
+  EXPECT_NE(first.find(key), std::string::npos) << r.err;
+  if (alone) {
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line: " << r.err;
+  }
+  // printed once (rank 0), not once per rank
+  EXPECT_EQ(r.err.find("flowlat: error"), r.err.rfind("flowlat: error")) << r.err;
+}
+
+}  // namespace
+
+TEST(TrainCli, OneAndTwoRanksTrainTheSameModel) {
+  const std::string one = model_path("np1"), two = model_path("np2");
+  const RunResult r1 = train(one, 30, 1), r2 = train(two, 30, 2);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
+  ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  EXPECT_NE(r1.out.find("ESS/N"), std::string::npos) << r1.out;
+  EXPECT_NE(r1.out.find("steps/s"), std::string::npos) << r1.out;
+  EXPECT_FALSE(fs::exists(one + ".tmp"));
+
+  const ModelFileContents a = read_model_file(one), b = read_model_file(two);
+  EXPECT_LT(max_abs_diff(a.parameters, b.parameters), 1e-10);
+  EXPECT_EQ(a.adam_step, 30);
+  EXPECT_EQ(b.adam_step, 30);
+  ASSERT_EQ(a.history.size(), 30u);
+  ASSERT_EQ(b.history.size(), 30u);
+  for (std::size_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(a.history.step[i], std::int64_t(i + 1));
+    EXPECT_NEAR(a.history.loss[i], b.history.loss[i], 1e-10 * std::abs(a.history.loss[i]));
+    EXPECT_NEAR(a.history.ess[i], b.history.ess[i], 1e-10);
+  }
+  // it trains: the loss of the last steps is below that of the first ones
+  EXPECT_LT(a.history.loss[29] + a.history.loss[28], a.history.loss[0] + a.history.loss[1]);
+  EXPECT_EQ(a.shape, (std::vector<int>{4, 4}));
+  EXPECT_EQ(a.architecture.n_layers, 2);
+  EXPECT_NE(a.input.find("steps = 30"), std::string::npos);
+}
+
+TEST(TrainCli, ContinuesFromAModelFileWhereItStopped) {
+  const std::string whole = model_path("whole"), half = model_path("half"),
+                    continued = model_path("continued");
+  ASSERT_EQ(train(whole, 30, 1).exit_code, 0);
+  ASSERT_EQ(train(half, 15, 1).exit_code, 0);
+  const RunResult r = train(continued, 30, 2, "--train.init_model=" + half);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("15 -> 30"), std::string::npos) << r.out;
+
+  const ModelFileContents w = read_model_file(whole), c = read_model_file(continued);
+  EXPECT_EQ(c.adam_step, 30);
+  ASSERT_EQ(c.history.size(), 30u);  // the history of the first 15 steps is kept
+  for (std::size_t i = 0; i < 30; ++i) {
+    EXPECT_EQ(c.history.step[i], std::int64_t(i + 1));
+    EXPECT_NEAR(c.history.loss[i], w.history.loss[i], 1e-10 * std::abs(w.history.loss[i]))
+        << "step " << i + 1;
+  }
+  // the same steps as one uninterrupted run (up to the 2-rank sum order)
+  EXPECT_LT(max_abs_diff(c.parameters, w.parameters), 1e-10);
+
+  // the model must fit the run, and train.steps is the total
+  expect_input_error(train(model_path("bad_shape"), 30, 1,
+                           "--train.init_model=" + half + " --lattice.shape=6,6"),
+                     "lattice.shape");
+  expect_input_error(train(model_path("bad_steps"), 10, 1, "--train.init_model=" + half),
+                     "train.steps");
+  expect_input_error(train(model_path("bad_init"), 30, 1, "--train.init_model=" + half + ".nope"),
+                     "train.init_model");
+}
+
+TEST(TrainCli, BadInputIsOneLineNamingTheKey) {
+  const std::string path = model_path("bad");
+  expect_input_error(train(path, 5, 1, "--flow.kernel=4"), "flow.kernel");
+  expect_input_error(train(path, 5, 2, "--flow.kernel=4"), "flow.kernel", false);
+  expect_input_error(train(path, 5, 1, "--flow.layers=0"), "flow.layers");
+  expect_input_error(train(path, 5, 1, "--train.loss=forward_kl"), "train.loss");
+  EXPECT_FALSE(fs::exists(path));
+
+  // an existing model file is kept unless run.overwrite
+  ASSERT_EQ(train(path, 2, 1).exit_code, 0);
+  const std::string hash = read_model_file(path).params_hash;
+  const RunResult again = train(path, 4, 2);
+  expect_input_error(again, "flow.model", false);
+  EXPECT_NE(again.err.find("run.overwrite"), std::string::npos) << again.err;
+  EXPECT_EQ(read_model_file(path).params_hash, hash);
+  EXPECT_EQ(train(path, 4, 2, "--run.overwrite=true").exit_code, 0);
+  EXPECT_EQ(read_model_file(path).adam_step, 4);
+}

@@ -1,0 +1,39 @@
+// Small flows and helpers shared by the flow tests.
+#pragma once
+#include <cmath>
+#include <vector>
+
+#include "flowlat/flow/flow.hpp"
+#include "test_fields.hpp"
+
+namespace flowlat::testing_support {
+
+inline FlowArchitecture tiny_architecture(Equivariance eq = Equivariance::None, int layers = 4) {
+  FlowArchitecture a;
+  a.n_layers = layers;
+  a.coupling.hidden = {4, 4};
+  a.coupling.kernel = 3;
+  a.coupling.equivariance = eq;
+  return a;
+}
+
+// log|det A| of a dense n x n matrix (row-major) by LU with partial pivoting.
+inline double log_abs_det(std::vector<double> a, int n) {
+  double logdet = 0;
+  for (int c = 0; c < n; ++c) {
+    int p = c;
+    for (int r = c + 1; r < n; ++r)
+      if (std::abs(a[r * n + c]) > std::abs(a[p * n + c])) p = r;
+    if (p != c)
+      for (int k = 0; k < n; ++k) std::swap(a[c * n + k], a[p * n + k]);
+    const double piv = a[c * n + c];
+    logdet += std::log(std::abs(piv));
+    for (int r = c + 1; r < n; ++r) {
+      const double f = a[r * n + c] / piv;
+      for (int k = c; k < n; ++k) a[r * n + k] -= f * a[c * n + k];
+    }
+  }
+  return logdet;
+}
+
+}  // namespace flowlat::testing_support
