@@ -21,6 +21,7 @@ int command_hmc(const MpiContext& mpi, const Invocation& inv);
 int command_metropolis(const MpiContext& mpi, const Invocation& inv);
 // Trains a flow by reverse KL and writes flow.model (src/app/command_train.cpp).
 int command_train(const MpiContext& mpi, const Invocation& inv);
+int command_sample(const MpiContext& mpi, const Invocation& inv);
 int command_inspect(const std::string& path, std::ostream& out);
 
 }  // namespace flowlat

@@ -19,6 +19,7 @@ const char* kUsage =
     "usage: flowlat <command> [--config FILE] [--section.key=value ...]\n"
     "commands:\n"
     "  train       train a flow (reverse KL)         (inputs/phi4_train.ini)\n"
+    "  sample      flow independence Metropolis-Hastings chain   (inputs/phi4_sample.ini)\n"
     "  hmc         independent HMC chains            (inputs/phi4_hmc.ini)\n"
     "  metropolis  checkerboard local Metropolis     (inputs/phi4_metropolis.ini)\n"
     "  inspect F   print what an HDF5 file holds\n"
@@ -59,10 +60,10 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
       throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
     return inv.command == "hmc" ? command_hmc(mpi, inv) : command_metropolis(mpi, inv);
   }
-  if (inv.command == "train") {
+  if (inv.command == "train" || inv.command == "sample") {
     if (!inv.positional.empty())
       throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
-    return command_train(mpi, inv);
+    return inv.command == "train" ? command_train(mpi, inv) : command_sample(mpi, inv);
   }
   if (inv.command == "inspect") {
     if (inv.positional.size() != 1) throw InputError("inspect: expected one file name");
@@ -81,7 +82,7 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
     if (mpi.is_root()) std::cout << kUsage;
     return 0;
   }
-  throw InputError("unknown command '" + inv.command + "' (expected train, hmc, metropolis, inspect, keys, version, help)");
+  throw InputError("unknown command '" + inv.command + "' (expected train, sample, hmc, metropolis, inspect, keys, version, help)");
 }
 
 }  // namespace

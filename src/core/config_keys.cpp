@@ -125,6 +125,13 @@ const std::vector<KeySpec>& all_keys() {
       string_key("train.init_model", "",
                  "continue training from this model file (parameters and Adam state); "
                  "empty = fresh initialisation from run.seed"),
+
+      int_key("sample.proposals", "10000", "flow proposals recorded after thermalization", 0,
+              kMaxStep),
+      int_key("sample.thermalization", "100", "chain elements discarded first", 0, kMaxStep),
+      int_key("sample.save_every", "1", "save configuration and observables every n elements", 1),
+      int_key("sample.batch", "256", "proposals generated per block, split over the ranks", 1,
+              1048576),
   };
   return keys;
 }

@@ -79,6 +79,7 @@ struct SitePack {
     for (int i = 0; i < kVectors; ++i) vec[i] += a.vec[i] * b.vec[i];
   }
   real_t lane(int s) const { return vec[s / kPackWidth][s % kPackWidth]; }
+  void set_lane(int s, real_t value) { vec[s / kPackWidth][s % kPackWidth] = value; }
 #else
   real_t v[kSiteTile];
 
@@ -99,6 +100,7 @@ struct SitePack {
     for (int s = 0; s < kSiteTile; ++s) v[s] += a.v[s] * b.v[s];
   }
   KOKKOS_INLINE_FUNCTION real_t lane(int s) const { return v[s]; }
+  KOKKOS_INLINE_FUNCTION void set_lane(int s, real_t value) { v[s] = value; }
 #endif
   KOKKOS_INLINE_FUNCTION real_t sum() const {  // lanes in order
     real_t total = 0;
@@ -111,18 +113,18 @@ struct SitePack {
 // repeat the last site (finite values that are never stored).
 KOKKOS_INLINE_FUNCTION SitePack gather_tile(const Tensor& t, index_t b, int c,
                                             const SiteTable& table, index_t x0, int len, int o) {
-  real_t g[kSiteTile];
-  for (int s = 0; s < kSiteTile; ++s) g[s] = t(b, c, table(x0 + (s < len ? s : len - 1), o));
-  return SitePack::load(g);
+  SitePack r;  // lane by lane: a store-then-wide-load would stall store forwarding
+  for (int s = 0; s < kSiteTile; ++s) r.set_lane(s, t(b, c, table(x0 + (s < len ? s : len - 1), o)));
+  return r;
 }
 
 // t(b, c, x0 + s) over a tile of len sites; lanes past the end are 0.
 KOKKOS_INLINE_FUNCTION SitePack load_tile(const Tensor& t, index_t b, int c, index_t x0,
                                           int len) {
   if (len == kSiteTile) return SitePack::load(&t(b, c, x0));  // contiguous: sites run fastest
-  real_t g[kSiteTile];
-  for (int s = 0; s < kSiteTile; ++s) g[s] = s < len ? t(b, c, x0 + s) : 0;
-  return SitePack::load(g);
+  SitePack r;
+  for (int s = 0; s < kSiteTile; ++s) r.set_lane(s, s < len ? t(b, c, x0 + s) : 0);
+  return r;
 }
 }  // namespace
 
