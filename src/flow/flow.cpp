@@ -45,6 +45,13 @@ void Flow::prior_log_density(const Field& z, index_t n, const BatchScalar& log_r
   });
 }
 
+void Flow::subtract_logdet(index_t n, const BatchScalar& log_q) const {
+  const auto logdet = logdet_;
+  Kokkos::parallel_for(
+      "flow.log_q", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { log_q(b) -= logdet(b); });
+}
+
 void Flow::forward(const Field& z, index_t n, const Field& phi, const BatchScalar& log_q) {
   prior_log_density(z, n, log_q);
   Kokkos::deep_copy(logdet_, 0.0);
@@ -60,10 +67,7 @@ void Flow::forward(const Field& z, index_t n, const Field& phi, const BatchScala
     const Field& out = k + 1 < layers_.size() ? inputs_[k + 1] : phi;
     layers_[k]->forward(params, inputs_[k], n, out, logdet_);
   }
-  const auto logdet = logdet_;
-  Kokkos::parallel_for(
-      "flow.log_q", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { log_q(b) -= logdet(b); });
+  subtract_logdet(n, log_q);
 }
 
 void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScalar& log_q) {
@@ -80,10 +84,7 @@ void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScala
     Kokkos::deep_copy(Kokkos::subview(z, rows, Kokkos::ALL), Kokkos::subview(phi, rows, Kokkos::ALL));
   }
   prior_log_density(z, n, log_q);
-  const auto logdet = logdet_;
-  Kokkos::parallel_for(
-      "flow.log_q", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { log_q(b) -= logdet(b); });
+  subtract_logdet(n, log_q);
 }
 
 void Flow::backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_t n) {

@@ -41,6 +41,9 @@ class Flow {
   double flops_forward(index_t n) const;
 
  private:
+  // log q = log r(z) - sum of the layers' log|det J| (accumulated in logdet_)
+  void subtract_logdet(index_t n, const BatchScalar& log_q) const;
+
   Geometry geometry_;
   FlowArchitecture architecture_;
   index_t capacity_;
