@@ -258,7 +258,8 @@ def blas_library():
 
 
 def config_dict(a, flow):
-    return dict(blas=blas_library(),L=a.L, d=a.d, m2=a.m2, lam=a.lam, layers=a.layers,
+    return dict(blas=blas_library(),
+                omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"),L=a.L, d=a.d, m2=a.m2, lam=a.lam, layers=a.layers,
                 hidden=a.hidden, kernel=a.kernel, batch=a.batch, lr=a.lr,
                 threads=torch.get_num_threads(),
                 interop_threads=torch.get_num_interop_threads(),

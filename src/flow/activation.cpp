@@ -15,9 +15,12 @@ Activation activation_from_name(const std::string& name) {
 
 std::string activation_name(Activation a) {
   switch (a) {
-    case Activation::LeakyReLU: return "leaky_relu";
-    case Activation::Tanh: return "tanh";
-    default: return "identity";
+    case Activation::LeakyReLU:
+      return "leaky_relu";
+    case Activation::Tanh:
+      return "tanh";
+    default:
+      return "identity";
   }
 }
 

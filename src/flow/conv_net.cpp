@@ -7,15 +7,13 @@
 
 namespace flowlat {
 
-ConvNet::ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel,
-                 Activation hidden, Activation final, ParameterStore& store,
-                 const std::string& name, index_t capacity)
+ConvNet::ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
+                 Activation final, ParameterStore& store, const std::string& name, index_t capacity)
     : name_(name), hidden_(hidden), final_(final), capacity_(capacity), volume_(g.volume()) {
   if (channels.size() < 2)
     throw InputError("flow network " + name + ": needs input and output channels, got " +
                      std::to_string(channels.size()) + " channel counts");
-  if (capacity < 1)
-    throw RuntimeFailure("flow network " + name + ": capacity must be positive");
+  if (capacity < 1) throw RuntimeFailure("flow network " + name + ": capacity must be positive");
   const index_t V = volume_;
   layers_.reserve(channels.size() - 1);
   for (std::size_t i = 0; i + 1 < channels.size(); ++i) {

@@ -114,13 +114,13 @@ struct SitePack {
 KOKKOS_INLINE_FUNCTION SitePack gather_tile(const Tensor& t, index_t b, int c,
                                             const SiteTable& table, index_t x0, int len, int o) {
   SitePack r;  // lane by lane: a store-then-wide-load would stall store forwarding
-  for (int s = 0; s < kSiteTile; ++s) r.set_lane(s, t(b, c, table(x0 + (s < len ? s : len - 1), o)));
+  for (int s = 0; s < kSiteTile; ++s)
+    r.set_lane(s, t(b, c, table(x0 + (s < len ? s : len - 1), o)));
   return r;
 }
 
 // t(b, c, x0 + s) over a tile of len sites; lanes past the end are 0.
-KOKKOS_INLINE_FUNCTION SitePack load_tile(const Tensor& t, index_t b, int c, index_t x0,
-                                          int len) {
+KOKKOS_INLINE_FUNCTION SitePack load_tile(const Tensor& t, index_t b, int c, index_t x0, int len) {
   if (len == kSiteTile) return SitePack::load(&t(b, c, x0));  // contiguous: sites run fastest
   SitePack r;
   for (int s = 0; s < kSiteTile; ++s) r.set_lane(s, s < len ? t(b, c, x0 + s) : 0);
@@ -128,16 +128,15 @@ KOKKOS_INLINE_FUNCTION SitePack load_tile(const Tensor& t, index_t b, int c, ind
 }
 }  // namespace
 
-StencilConv::StencilConv(const Geometry& g, int c_in, int c_out, int kernel,
-                         ParameterStore& store, const std::string& name)
+StencilConv::StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
+                         const std::string& name)
     : name_(name), c_in_(c_in), c_out_(c_out), kernel_(kernel), volume_(g.volume()) {
   const std::string where = "flow layer " + name + ": ";
   if (c_in < 1 || c_in > kMaxChannels || c_out < 1 || c_out > kMaxChannels)
     throw InputError(where + std::to_string(c_in) + " -> " + std::to_string(c_out) +
                      " channels, each must be 1 to " + std::to_string(kMaxChannels));
   if (kernel < 1 || kernel % 2 == 0)
-    throw InputError(where + "kernel size must be odd and positive, got " +
-                     std::to_string(kernel));
+    throw InputError(where + "kernel size must be odd and positive, got " + std::to_string(kernel));
   n_offsets_ = Geometry::stencil_size(kernel, g.dim());
   table_ = g.stencil(kernel);
   weight_offset_ = store.add(weight_count(), name + ".weight");
@@ -246,8 +245,9 @@ void StencilConv::backward_input(const ParamVector& params, const Tensor& d_out,
         for (int ci = 0; ci < c_in; ++ci)
           for (int s = 0; s < len; ++s) {
             const index_t y = y0 + s;
-            const real_t slope =
-                through_activation ? activation_slope_from_output(in_activation, in(b, ci, y)) : 1.0;
+            const real_t slope = through_activation
+                                     ? activation_slope_from_output(in_activation, in(b, ci, y))
+                                     : 1.0;
             d_in(b, ci, y) = slope * acc[ci].lane(s);
           }
       });
@@ -281,13 +281,14 @@ void StencilConv::accumulate_weight_grads(const Tensor& in, const Tensor& d_out,
         SitePack acc[kMaxChannels];
         for (int co = 0; co < c_out; ++co) acc[co] = SitePack::splat(0);
         const index_t first = blk * kGradBlockTiles;
-        const index_t last = first + kGradBlockTiles < total_tiles ? first + kGradBlockTiles
-                                                                   : total_tiles;
+        const index_t last =
+            first + kGradBlockTiles < total_tiles ? first + kGradBlockTiles : total_tiles;
         for (index_t t = first; t < last; ++t) {
           const index_t b = t / tiles, x0 = (t % tiles) * kSiteTile;
           const int len = tile_length(V, x0);
           const SitePack v = bias ? SitePack::splat(1) : gather_tile(in, b, ci, table, x0, len, o);
-          for (int co = 0; co < c_out; ++co) acc[co].add_product(load_tile(d_out, b, co, x0, len), v);
+          for (int co = 0; co < c_out; ++co)
+            acc[co].add_product(load_tile(d_out, b, co, x0, len), v);
         }
         for (int co = 0; co < c_out; ++co) part(blk, row, co) = acc[co].sum();
       });

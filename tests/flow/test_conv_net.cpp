@@ -116,7 +116,8 @@ TensorHost reference_conv(const Geometry& g, const StencilConv& conv, const Para
               y[mu] += rest % k - r;
               rest /= k;
             }
-            s += p(conv.weight_offset() + (co * conv.c_in() + ci) * n_off + o) * in(b, ci, g.site(y));
+            s += p(conv.weight_offset() + (co * conv.c_in() + ci) * n_off + o) *
+                 in(b, ci, g.site(y));
           }
         out(b, co, x) = s;
       }
@@ -172,7 +173,8 @@ TEST_P(StencilConvCases, ForwardMatchesDirectLoop) {
   double worst = 0;
   for (index_t b = 0; b < n; ++b)
     for (int c = 0; c < 2; ++c)
-      for (index_t x = 0; x < V; ++x) worst = std::max(worst, std::abs(got(b, c, x) - ref(b, c, x)));
+      for (index_t x = 0; x < V; ++x)
+        worst = std::max(worst, std::abs(got(b, c, x) - ref(b, c, x)));
   EXPECT_LT(worst, 1e-13);
   for (int c = 0; c < 2; ++c)
     for (index_t x = 0; x < V; ++x) EXPECT_EQ(got(n, c, x), 42.0);
@@ -479,6 +481,7 @@ TEST(ConvNet, FlopsAndErrors) {
   EXPECT_DOUBLE_EQ(net.flops_forward(64), 2.0 * 64 * 64 * 9 * (8 + 64 + 16));
   EXPECT_THROW(ConvNet(g, {1}, 3, Activation::LeakyReLU, Activation::Tanh, store, "bad", 4),
                InputError);
-  EXPECT_THROW(ConvNet(g, {1, 100, 2}, 3, Activation::LeakyReLU, Activation::Tanh, store, "wide", 4),
-               InputError);
+  EXPECT_THROW(
+      ConvNet(g, {1, 100, 2}, 3, Activation::LeakyReLU, Activation::Tanh, store, "wide", 4),
+      InputError);
 }

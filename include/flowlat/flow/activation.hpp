@@ -18,21 +18,26 @@ KOKKOS_INLINE_FUNCTION real_t leaky_relu_slope() { return 0.01; }
 
 KOKKOS_INLINE_FUNCTION real_t activate(Activation a, real_t pre) {
   switch (a) {
-    case Activation::LeakyReLU: return pre > 0 ? pre : leaky_relu_slope() * pre;
-    case Activation::Tanh: return math::tanh(pre);
-    default: return pre;
+    case Activation::LeakyReLU:
+      return pre > 0 ? pre : leaky_relu_slope() * pre;
+    case Activation::Tanh:
+      return math::tanh(pre);
+    default:
+      return pre;
   }
 }
 
 // f'(pre). At the LeakyReLU kink (pre = 0) the slope is 0.01, as in PyTorch.
 KOKKOS_INLINE_FUNCTION real_t activation_slope(Activation a, real_t pre) {
   switch (a) {
-    case Activation::LeakyReLU: return pre > 0 ? 1.0 : leaky_relu_slope();
+    case Activation::LeakyReLU:
+      return pre > 0 ? 1.0 : leaky_relu_slope();
     case Activation::Tanh: {
       const real_t t = math::tanh(pre);
       return 1.0 - t * t;
     }
-    default: return 1.0;
+    default:
+      return 1.0;
   }
 }
 
@@ -41,9 +46,12 @@ KOKKOS_INLINE_FUNCTION real_t activation_slope(Activation a, real_t pre) {
 // slope: backward passes need to keep only the activated tensors.
 KOKKOS_INLINE_FUNCTION real_t activation_slope_from_output(Activation a, real_t post) {
   switch (a) {
-    case Activation::LeakyReLU: return post > 0 ? 1.0 : leaky_relu_slope();
-    case Activation::Tanh: return 1.0 - post * post;
-    default: return 1.0;
+    case Activation::LeakyReLU:
+      return post > 0 ? 1.0 : leaky_relu_slope();
+    case Activation::Tanh:
+      return 1.0 - post * post;
+    default:
+      return 1.0;
   }
 }
 

@@ -46,12 +46,15 @@ class AffineCoupling {
 
   double flops_forward(index_t n) const;
 
- private:
+  // Building blocks of forward/inverse. Public because they launch device
+  // lambdas, which nvcc does not allow in private member functions.
   // Net input from the frozen sites of x; runs the net (twice the batch for
   // Z2) and combines to s, t into st_.
   void compute_scale_shift(const ParamVector& params, const Field& x, index_t n);
   // logdet(b) += sum of s over active sites
   void add_active_scale(index_t n, const BatchScalar& logdet);
+
+ private:
 
   Geometry geometry_;
   int frozen_parity_;

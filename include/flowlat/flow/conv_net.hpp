@@ -42,9 +42,9 @@ class ConvNet {
   Activation hidden_, final_;
   index_t capacity_, volume_;
   std::vector<StencilConv> layers_;
-  Tensor input_;               // copy of the last forward's input
-  std::vector<Tensor> post_;   // post_[i]: activated output of layer i
-  std::vector<Tensor> grad_;   // grad_[i]: dL/d(pre-activation of layer i)
+  Tensor input_;              // copy of the last forward's input
+  std::vector<Tensor> post_;  // post_[i]: activated output of layer i
+  std::vector<Tensor> grad_;  // grad_[i]: dL/d(pre-activation of layer i)
 };
 
 }  // namespace flowlat

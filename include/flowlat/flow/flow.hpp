@@ -40,9 +40,11 @@ class Flow {
   void prior_log_density(const Field& z, index_t n, const BatchScalar& log_r) const;
   double flops_forward(index_t n) const;
 
- private:
-  // log q = log r(z) - sum of the layers' log|det J| (accumulated in logdet_)
+  // log q = log r(z) - sum of the layers' log|det J| (accumulated by the last
+  // forward/inverse). Public: device lambdas may not live in private members (nvcc).
   void subtract_logdet(index_t n, const BatchScalar& log_q) const;
+
+ private:
 
   Geometry geometry_;
   FlowArchitecture architecture_;

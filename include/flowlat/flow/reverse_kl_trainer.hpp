@@ -33,8 +33,11 @@ class ReverseKlTrainer {
   // used by the gradient tests. Fills this rank's gradients (before allreduce) when grads = true.
   double loss_and_gradient(std::uint32_t t, bool grads);
 
- private:
+  // This rank's prior draws of step t. Public: it launches a device lambda,
+  // which nvcc does not allow in a private member function.
   void draw_prior(std::uint32_t t);
+
+ private:
 
   MpiContext mpi_;
   Flow& flow_;

@@ -11,7 +11,8 @@
 
 namespace flowlat {
 
-// The kernels keep one accumulator per channel of a site in a local array.
+// The kernels keep one accumulator per channel (times a tile of sites) in a
+// local array of this size.
 inline constexpr int kMaxChannels = 64;
 
 // Parameters in the store, PyTorch's layout: weight [c_out][c_in][k^d] (offsets
@@ -48,9 +49,9 @@ class StencilConv {
                                const ParamVector& grads) const;
   // d_in = f'(pre) * dL/d(in), where in = f(pre) came out of activation
   // `in_activation` (Identity: plain dL/d(in)). A gather through the mirrored
-  // stencil, one site per work item, no atomics.
-  void backward_input(const ParamVector& params, const Tensor& d_out, index_t n,
-                      const Tensor& d_in, Activation in_activation, const Tensor& in) const;
+  // stencil (no atomics), organised like forward().
+  void backward_input(const ParamVector& params, const Tensor& d_out, index_t n, const Tensor& d_in,
+                      Activation in_activation, const Tensor& in) const;
 
   int c_in() const { return c_in_; }
   int c_out() const { return c_out_; }
