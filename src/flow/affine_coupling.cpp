@@ -122,19 +122,40 @@ void AffineCoupling::add_active_scale(index_t n, const BatchScalar& logdet) {
 void AffineCoupling::backward(const ParamVector& params, const Field& x, const Field& grad_y,
                               const BatchScalar& grad_logdet, index_t n, const Field& grad_x,
                               const ParamVector& grads) {
+  backpropagate(params, x, grad_y, grad_logdet, n, grad_x, grads, PassDirection::Forward);
+}
+
+void AffineCoupling::inverse_backward(const ParamVector& params, const Field& x,
+                                      const Field& grad_x, const BatchScalar& grad_logdet,
+                                      index_t n, const Field& grad_y, const ParamVector& grads) {
+  backpropagate(params, x, grad_x, grad_logdet, n, grad_y, grads, PassDirection::Inverse);
+}
+
+void AffineCoupling::backpropagate(const ParamVector& params, const Field& x, const Field& grad_out,
+                                   const BatchScalar& grad_logdet, index_t n,
+                                   const Field& grad_in, const ParamVector& grads,
+                                   PassDirection direction) {
   const auto frozen = frozen_;
   const auto st = st_;
   const auto g_out = grad_net_out_;
   const bool z2 = equivariance_ == Equivariance::Z2;
+  const bool forward = direction == PassDirection::Forward;
   const index_t V = geometry_.volume();
-  // dL/ds and dL/dt at active sites (the net's outputs at frozen sites are unused)
+  // dL/ds and dL/dt at active sites (the net's outputs at frozen sites are
+  // unused). Forward pass y = x e^s + t; inverse pass x = (y - t) e^-s; both
+  // add s to log|det J|.
   Kokkos::parallel_for(
       "coupling.grad_st", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
         real_t gs = 0, gt = 0;
         if (!frozen(s)) {
-          const real_t e = math::exp(st(b, 0, s));
-          gs = grad_y(b, s) * x(b, s) * e + grad_logdet(b);
-          gt = grad_y(b, s);
+          const real_t g = grad_out(b, s);
+          if (forward) {
+            gs = g * x(b, s) * math::exp(st(b, 0, s)) + grad_logdet(b);
+            gt = g;
+          } else {
+            gs = -g * x(b, s) + grad_logdet(b);
+            gt = -g * math::exp(-st(b, 0, s));
+          }
         }
         if (z2) {  // through s = (s+ + s-)/2, t = (t+ - t-)/2
           g_out(b, 0, s) = 0.5 * gs;
@@ -149,13 +170,13 @@ void AffineCoupling::backward(const ParamVector& params, const Field& x, const F
   net_.backward(params, g_out, z2 ? 2 * n : n, grad_net_in_, grads);
   const auto g_in = grad_net_in_;
   Kokkos::parallel_for(
-      "coupling.grad_x", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
+      "coupling.grad_in", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
         if (frozen(s)) {
-          // the net input was +x (and -x for the Z2 twin)
+          // the net input was the frozen field (and its negative for the Z2 twin)
           const real_t through_net = z2 ? g_in(b, 0, s) - g_in(n + b, 0, s) : g_in(b, 0, s);
-          grad_x(b, s) = grad_y(b, s) + through_net;
+          grad_in(b, s) = grad_out(b, s) + through_net;
         } else {
-          grad_x(b, s) = grad_y(b, s) * math::exp(st(b, 0, s));
+          grad_in(b, s) = grad_out(b, s) * math::exp(forward ? st(b, 0, s) : -st(b, 0, s));
         }
       });
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/math.hpp"
 
@@ -83,21 +84,42 @@ void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScala
     const auto rows = std::make_pair(index_t(0), n);
     Kokkos::deep_copy(Kokkos::subview(z, rows, Kokkos::ALL), Kokkos::subview(phi, rows, Kokkos::ALL));
   }
+  inverse_z_ = z;
   prior_log_density(z, n, log_q);
   subtract_logdet(n, log_q);
 }
 
-void Flow::backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_t n) {
-  // log q = log r(z) - sum_k logdet_k: every layer's logdet enters with -1;
-  // log r(z) depends on no parameter.
+void Flow::set_logdet_gradient(const BatchScalar& grad_log_q, index_t n) {
   const auto g_logdet = grad_logdet_;
   Kokkos::parallel_for(
       "flow.grad_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(index_t b) { g_logdet(b) = -grad_log_q(b); });
+}
+
+void Flow::backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_t n) {
+  // log r(z) depends on no parameter
+  set_logdet_gradient(grad_log_q, n);
   const auto params = store_.values();
   const auto grads = store_.grads();
   for (std::size_t k = layers_.size(); k-- > 0;)
-    layers_[k]->backward(params, inputs_[k], grad_phi, g_logdet, n, grad_phi, grads);
+    layers_[k]->backward(params, inputs_[k], grad_phi, grad_logdet_, n, grad_phi, grads);
+}
+
+void Flow::inverse_backward(const BatchScalar& grad_log_q, index_t n, const Field& scratch) {
+  set_logdet_gradient(grad_log_q, n);
+  // dL/dz through log r(z) = -z^2/2 + const
+  const auto z = inverse_z_;
+  const auto g = scratch;
+  Kokkos::parallel_for(
+      "flow.grad_prior", batch_site_policy(n, geometry_.volume()),
+      KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) = -grad_log_q(b) * z(b, x); });
+  // The inverse pass ran the layers last to first: its reverse runs them first to last.
+  const auto params = store_.values();
+  const auto grads = store_.grads();
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const Field& x = k > 0 ? inputs_[k] : inverse_z_;
+    layers_[k]->inverse_backward(params, x, scratch, grad_logdet_, n, scratch, grads);
+  }
 }
 
 }  // namespace flowlat

@@ -1,116 +1,39 @@
-// Reverse-KL training step: prior draws, forward, action, hand-written
-// backward, global gradient sum, Adam.
+// Reverse-KL loss: flow samples, the action, and the hand-written backward
+// pass through phi = f(z) and log|det J|.
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 
-#include <cmath>
+#include <algorithm>
 
 #include "flowlat/core/batch_policy.hpp"
-#include "flowlat/core/math.hpp"
-#include "flowlat/core/philox.hpp"
 
 namespace flowlat {
-
-double ess_per_sample(const MpiContext& mpi, const BatchScalar& log_w, index_t n,
-                      index_t global_n) {
-  double local_max = -1e300;
-  Kokkos::parallel_reduce(
-      "ess.max", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& m) { m = log_w(b) > m ? log_w(b) : m; },
-      Kokkos::Max<double>(local_max));
-  double w_max = local_max;
-  MPI_Allreduce(&local_max, &w_max, 1, MPI_DOUBLE, MPI_MAX, mpi.comm());
-  double sums[2] = {0, 0};
-  Kokkos::parallel_reduce(
-      "ess.sum_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& s) { s += math::exp(log_w(b) - w_max); }, sums[0]);
-  Kokkos::parallel_reduce(
-      "ess.sum_w2", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& s) { s += math::exp(2 * (log_w(b) - w_max)); }, sums[1]);
-  double global[2];
-  MPI_Allreduce(sums, global, 2, MPI_DOUBLE, MPI_SUM, mpi.comm());
-  return global[1] > 0 ? global[0] * global[0] / (double(global_n) * global[1]) : 0.0;
-}
 
 ReverseKlTrainer::ReverseKlTrainer(const MpiContext& mpi, Flow& flow, const Theory& theory,
                                    index_t global_batch, const AdamOptions& adam,
                                    std::uint64_t seed)
-    : mpi_(mpi),
-      flow_(flow),
-      theory_(theory),
-      global_batch_(global_batch),
-      local_(mpi.split(global_batch)),
-      adam_(flow.parameters().size(), adam),
-      seed_(seed) {
-  const index_t cap = std::max<index_t>(local_.count, 1), V = theory.dof();
-  z_ = Field("train.z", cap, V);
-  phi_ = Field("train.phi", cap, V);
-  grad_phi_ = Field("train.grad_phi", cap, V);
-  log_q_ = BatchScalar("train.log_q", cap);
-  action_ = BatchScalar("train.action", cap);
-  grad_log_q_ = BatchScalar("train.grad_log_q", cap);
-}
+    : FlowTrainer(mpi, flow, theory, global_batch, adam, seed),
+      grad_log_q_("train.grad_log_q", std::max<index_t>(local_.count, 1)) {}
 
-void ReverseKlTrainer::draw_prior(std::uint32_t t) {
-  const auto z = z_;
-  const std::uint64_t seed = seed_;
-  const std::int64_t first = local_.begin;
+void ReverseKlTrainer::seed_reverse_kl_gradient() {
+  // dL/dphi = S'(phi)/B, dL/dlog q = 1/B: this rank's share of the batch mean
+  const double inv_b = 1.0 / double(global_batch_);
+  const index_t n = local_.count;
+  theory_.force(phi_, n, grad_phi_);
+  const auto g = grad_phi_;
   Kokkos::parallel_for(
-      "train.prior", batch_site_policy(local_.count, theory_.dof()),
-      KOKKOS_LAMBDA(index_t b, index_t x) {
-        z(b, x) = CounterRng(seed, std::uint32_t(first + b))
-                      .normal_at(RandomPurpose::FlowPrior, t, std::uint64_t(x));
-      });
+      "train.scale_force", batch_site_policy(n, theory_.dof()),
+      KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) *= inv_b; });
+  Kokkos::deep_copy(grad_log_q_, inv_b);
 }
 
 double ReverseKlTrainer::loss_and_gradient(std::uint32_t t, bool grads) {
-  const index_t n = local_.count;
-  draw_prior(t);
-  flow_.forward(z_, n, phi_, log_q_);
-  theory_.action(phi_, n, action_);
-  const auto log_q = log_q_, S = action_;
-  double local_loss = 0;
-  Kokkos::parallel_reduce(
-      "train.loss", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& acc) { acc += log_q(b) + S(b); }, local_loss);
-  // log-weights for the ESS, in place of the action (no longer needed)
-  Kokkos::parallel_for(
-      "train.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { S(b) = -S(b) - log_q(b); });
-  last_ess_ = ess_per_sample(mpi_, action_, n, global_batch_);
-  double loss = 0;
-  MPI_Allreduce(&local_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, mpi_.comm());
-  loss /= double(global_batch_);
+  const double loss = sample_flow_batch(t);
   if (grads) {
-    // dL/dphi = S'(phi)/B, dL/dlog q = 1/B: this rank's share of the batch mean
-    const double inv_b = 1.0 / double(global_batch_);
-    theory_.force(phi_, n, grad_phi_);
-    const auto g = grad_phi_;
-    Kokkos::parallel_for(
-        "train.scale_force", batch_site_policy(n, theory_.dof()),
-        KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) *= inv_b; });
-    Kokkos::deep_copy(grad_log_q_, inv_b);
+    seed_reverse_kl_gradient();
     flow_.parameters().zero_grads();
-    flow_.backward(grad_phi_, grad_log_q_, n);
+    flow_.backward(grad_phi_, grad_log_q_, local_.count);
   }
   return loss;
-}
-
-TrainStepResult ReverseKlTrainer::step() {
-  TrainStepResult r;
-  r.learning_rate = adam_.learning_rate();
-  r.loss = loss_and_gradient(std::uint32_t(adam_.steps_taken()), true);
-  r.ess_per_sample = last_ess_;
-  // Sum the gradients of all ranks: one buffer, in place, identical everywhere.
-  const ParamVector grads = flow_.parameters().grads();
-  if (mpi_.size() > 1) {
-    auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), grads);
-    MPI_Allreduce(MPI_IN_PLACE, host.data(), int(host.extent(0)), MPI_DOUBLE, MPI_SUM,
-                  mpi_.comm());
-    Kokkos::deep_copy(grads, host);
-  }
-  r.grad_norm = adam_.step(flow_.parameters().values(), grads);
-  r.step = adam_.steps_taken();
-  return r;
 }
 
 }  // namespace flowlat

@@ -1,9 +1,10 @@
 // Flow: invertibility, log q from both directions, log|det J| against the
 // brute-force Jacobian, translation and Z2 equivariance, and the hand-written
-// reverse-KL gradient against central finite differences.
+// reverse- and forward-KL gradients against central finite differences.
 #include <gtest/gtest.h>
 
 #include "flow_test_support.hpp"
+#include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/theory/phi4.hpp"
 
@@ -111,13 +112,11 @@ TEST_P(FlowCases, EvenTranslationsCommute) {
   for (index_t i = 0; i < n; ++i) EXPECT_NEAR(to_host(lq)[i], to_host(lqs)[i], 1e-10);
 }
 
-TEST_P(FlowCases, ReverseKlGradientMatchesFiniteDifferences) {
-  const Geometry g(GetParam().shape);
-  const Phi4 theory(g, -4.0, 8.0);
-  Flow flow(g, tiny_architecture(GetParam().eq), 3);
-  flow.initialize(5);
-  const MpiContext self(MPI_COMM_SELF);
-  ReverseKlTrainer trainer(self, flow, theory, 3, AdamOptions{}, 77);
+namespace {
+
+// max |central difference - hand-written gradient| over every parameter,
+// relative to the largest gradient component (at least 1).
+double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
   trainer.loss_and_gradient(0, true);
   const auto grads = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().grads());
   auto params = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().values());
@@ -140,6 +139,60 @@ TEST_P(FlowCases, ReverseKlGradientMatchesFiniteDifferences) {
   Kokkos::deep_copy(flow.parameters().values(), params);
   std::printf("  %lld parameters, max |fd - analytic| / scale = %.2e (scale %.3g)\n",
               (long long)P, worst / scale, scale);
+  return worst / scale;
+}
+
+}  // namespace
+
+TEST_P(FlowCases, ReverseKlGradientMatchesFiniteDifferences) {
+  const Geometry g(GetParam().shape);
+  const Phi4 theory(g, -4.0, 8.0);
+  Flow flow(g, tiny_architecture(GetParam().eq), 3);
+  flow.initialize(5);
+  ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 3, AdamOptions{}, 77);
+  EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
+}
+
+// Forward KL: the gradient flows through the inverse pass phi -> z.
+TEST_P(FlowCases, ForwardKlGradientMatchesFiniteDifferences) {
+  const Geometry g(GetParam().shape);
+  const Phi4 theory(g, -4.0, 8.0);
+  Flow flow(g, tiny_architecture(GetParam().eq), 3);
+  flow.initialize(5);
+  const Field data = random_field(5, g.volume(), 31, 1.5);
+  ForwardKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, data, 3, AdamOptions{}, 77);
+  EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
+}
+
+// inverse_backward also leaves d(log q)/dphi: checked against central differences in phi.
+TEST_P(FlowCases, InverseBackwardGivesTheFieldGradientOfLogQ) {
+  const Geometry g(GetParam().shape);
+  const index_t V = g.volume();
+  Flow flow(g, tiny_architecture(GetParam().eq), 2 * V);
+  flow.initialize(4);
+  const Field phi = random_field(1, V, 12, 1.2);
+  Field z("z", 2 * V, V), grad("grad", 2 * V, V);
+  BatchScalar lq("lq", 2 * V), ones("ones", 2 * V);
+  Kokkos::deep_copy(ones, 1.0);
+  flow.inverse(phi, 1, z, lq);
+  flow.parameters().zero_grads();
+  flow.inverse_backward(ones, 1, grad);
+  const auto analytic = to_host(grad);
+  const double h = 1e-6;
+  auto ph = to_host(phi);
+  Field shifted("shifted", 2 * V, V);
+  auto sh = Kokkos::create_mirror_view(shifted);
+  for (index_t j = 0; j < V; ++j)
+    for (int s = 0; s < 2; ++s)
+      for (index_t x = 0; x < V; ++x) sh(2 * j + s, x) = ph(0, x) + (x == j ? (s ? -h : h) : 0.0);
+  Kokkos::deep_copy(shifted, sh);
+  flow.inverse(shifted, 2 * V, z, lq);
+  const auto l = to_host(lq);
+  double worst = 0, scale = 1;
+  for (index_t j = 0; j < V; ++j) scale = std::max(scale, std::abs(analytic(0, j)));
+  for (index_t j = 0; j < V; ++j)
+    worst = std::max(worst, std::abs((l[2 * j] - l[2 * j + 1]) / (2 * h) - analytic(0, j)));
+  std::printf("  max |fd - analytic| / scale = %.2e (scale %.3g)\n", worst / scale, scale);
   EXPECT_LT(worst / scale, 1e-6);
 }
 

@@ -2,14 +2,35 @@
 // the training curve of N ranks equals the one-rank curve to round-off.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "flow_test_support.hpp"
+#include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/theory/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
 
-TEST(TrainMpi, SameCurveAsOneRankAndIdenticalParameters) {
+namespace {
+
+enum class Loss { ReverseKl, ForwardKl };
+
+std::unique_ptr<FlowTrainer> make_trainer(Loss loss, const MpiContext& mpi, Flow& flow,
+                                          const Theory& theory, index_t batch,
+                                          const AdamOptions& adam) {
+  if (loss == Loss::ReverseKl)
+    return std::make_unique<ReverseKlTrainer>(mpi, flow, theory, batch, adam, 5);
+  // the same "ensemble" on every rank
+  const Field data = random_field(23, theory.dof(), 41, 1.3);
+  return std::make_unique<ForwardKlTrainer>(mpi, flow, theory, data, batch, adam, 5);
+}
+
+}  // namespace
+
+class TrainMpiLosses : public ::testing::TestWithParam<Loss> {};
+
+TEST_P(TrainMpiLosses, SameCurveAsOneRankAndIdenticalParameters) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -4.0, 8.0);
   const index_t batch = 7;  // not a multiple of the rank count
@@ -20,10 +41,10 @@ TEST(TrainMpi, SameCurveAsOneRankAndIdenticalParameters) {
   parallel_flow.initialize(17);
   serial_flow.initialize(17);
   const MpiContext world(MPI_COMM_WORLD), self(MPI_COMM_SELF);
-  ReverseKlTrainer parallel(world, parallel_flow, theory, batch, adam, 5);
-  ReverseKlTrainer serial(self, serial_flow, theory, batch, adam, 5);
+  const auto parallel = make_trainer(GetParam(), world, parallel_flow, theory, batch, adam);
+  const auto serial = make_trainer(GetParam(), self, serial_flow, theory, batch, adam);
   for (int t = 0; t < 15; ++t) {
-    const auto a = parallel.step(), b = serial.step();
+    const auto a = parallel->step(), b = serial->step();
     EXPECT_NEAR(a.loss, b.loss, 1e-10 * std::abs(b.loss)) << "step " << t;
     EXPECT_NEAR(a.ess_per_sample, b.ess_per_sample, 1e-10) << "step " << t;
   }
@@ -39,6 +60,8 @@ TEST(TrainMpi, SameCurveAsOneRankAndIdenticalParameters) {
   MPI_Allreduce(p.data(), hi.data(), P, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
   for (int i = 0; i < P; ++i) ASSERT_EQ(lo[i], hi[i]) << "parameter " << i << " differs across ranks";
 }
+
+INSTANTIATE_TEST_SUITE_P(Losses, TrainMpiLosses, ::testing::Values(Loss::ReverseKl, Loss::ForwardKl));
 
 // Training does its job: the loss falls and ESS rises on a small lattice.
 TEST(TrainMpi, ReverseKlImprovesTheModel) {

@@ -40,6 +40,7 @@ enum class RandomPurpose : std::uint32_t {
   FlowPrior = 5,
   FlowAccept = 6,
   ParameterInit = 8,  // flow network weights; stream = layer id
+  TrainingData = 9,   // forward-KL batches: which configuration; stream = batch slot
 };
 
 // A generator addressed by (seed, stream): key = seed, counter =

@@ -44,6 +44,14 @@ class AffineCoupling {
                 const BatchScalar& grad_logdet, index_t n, const Field& grad_x,
                 const ParamVector& grads);
 
+  // After inverse(y) -> x: given dL/dx (the inverse pass's output) and
+  // dL/dlogdet, writes dL/dy (may alias dL/dx) and accumulates parameter
+  // gradients. Used by forward-KL training, where log q(phi) comes from the
+  // inverse pass.
+  void inverse_backward(const ParamVector& params, const Field& x, const Field& grad_x,
+                        const BatchScalar& grad_logdet, index_t n, const Field& grad_y,
+                        const ParamVector& grads);
+
   double flops_forward(index_t n) const;
 
   // Building blocks of forward/inverse. Public because they launch device
@@ -53,6 +61,13 @@ class AffineCoupling {
   void compute_scale_shift(const ParamVector& params, const Field& x, index_t n);
   // logdet(b) += sum of s over active sites
   void add_active_scale(index_t n, const BatchScalar& logdet);
+  // The reverse pass of forward() or inverse(): x is the forward-direction
+  // input (the inverse pass's output), grad_out the gradient with respect to
+  // the output of that pass, grad_in the one with respect to its input.
+  enum class PassDirection { Forward, Inverse };
+  void backpropagate(const ParamVector& params, const Field& x, const Field& grad_out,
+                     const BatchScalar& grad_logdet, index_t n, const Field& grad_in,
+                     const ParamVector& grads, PassDirection direction);
 
  private:
 

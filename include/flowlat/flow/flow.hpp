@@ -36,6 +36,11 @@ class Flow {
   // dL/dphi (overwritten: used as scratch) and dL/d(log q) per config.
   void backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_t n);
 
+  // After inverse(phi): accumulates dL/dtheta into parameters().grads() for a
+  // loss L(log q(phi)) given dL/d(log q) per config (forward-KL training).
+  // scratch: [>= n][V]; holds dL/dphi on return.
+  void inverse_backward(const BatchScalar& grad_log_q, index_t n, const Field& scratch);
+
   // log r(z) of the unit-normal prior, per config.
   void prior_log_density(const Field& z, index_t n, const BatchScalar& log_r) const;
   double flops_forward(index_t n) const;
@@ -43,6 +48,8 @@ class Flow {
   // log q = log r(z) - sum of the layers' log|det J| (accumulated by the last
   // forward/inverse). Public: device lambdas may not live in private members (nvcc).
   void subtract_logdet(index_t n, const BatchScalar& log_q) const;
+  // grad_logdet_ = -dL/d(log q): every layer's log|det J| enters log q with -1.
+  void set_logdet_gradient(const BatchScalar& grad_log_q, index_t n);
 
  private:
 
@@ -51,7 +58,8 @@ class Flow {
   index_t capacity_;
   ParameterStore store_;
   std::vector<std::unique_ptr<AffineCoupling>> layers_;
-  std::vector<Field> inputs_;  // input of layer k from the last forward()
+  std::vector<Field> inputs_;  // input of layer k from the last forward() (or inverse())
+  Field inverse_z_;            // the z of the last inverse()
   BatchScalar logdet_, grad_logdet_;
 };
 

@@ -11,7 +11,7 @@
 
 #include "flowlat/flow/adam.hpp"
 #include "flowlat/flow/flow.hpp"
-#include "flowlat/flow/reverse_kl_trainer.hpp"
+#include "flowlat/flow/flow_trainer.hpp"
 #include "flowlat/theory/theory.hpp"
 
 namespace flowlat {

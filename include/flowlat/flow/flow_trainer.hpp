@@ -1,0 +1,68 @@
+// The data-parallel training step shared by every loss: each rank computes the
+// gradient of its share of the global batch, the gradients are summed with
+// MPI_Allreduce, and every rank applies the same Adam step, so the parameters
+// stay identical everywhere. A loss is a subclass filling loss_and_gradient().
+#pragma once
+#include <cstdint>
+
+#include "flowlat/core/mpi_context.hpp"
+#include "flowlat/flow/adam.hpp"
+#include "flowlat/flow/flow.hpp"
+#include "flowlat/theory/theory.hpp"
+
+namespace flowlat {
+
+struct TrainStepResult {
+  long long step = 0;         // 1-based index of the step just taken
+  double loss = 0;            // the trained loss over the global batch
+  double ess_per_sample = 0;  // reweighting ESS/N of a global batch of flow samples
+  double grad_norm = 0;       // global gradient norm before clipping
+  double learning_rate = 0;   // used by this step
+};
+
+class FlowTrainer {
+ public:
+  FlowTrainer(const MpiContext& mpi, Flow& flow, const Theory& theory, index_t global_batch,
+              const AdamOptions& adam, std::uint64_t seed);
+  virtual ~FlowTrainer() = default;
+  FlowTrainer(const FlowTrainer&) = delete;
+  FlowTrainer& operator=(const FlowTrainer&) = delete;
+
+  TrainStepResult step();
+  Adam& optimizer() { return adam_; }
+  long long steps_taken() const { return adam_.steps_taken(); }
+
+  // Loss of the current parameters on the batch of step `t` (no update), and
+  // this rank's gradients (before the allreduce) when grads = true. Also sets
+  // the ESS/N reported by step(). Used directly by the gradient tests.
+  virtual double loss_and_gradient(std::uint32_t t, bool grads) = 0;
+
+  // Draws this rank's prior batch of step t (sample j of the global batch
+  // from CounterRng(seed, j): the batch does not depend on the rank count),
+  // pushes it through the flow and evaluates the action. Returns the global
+  // mean of log q + S (the reverse-KL loss) and sets the batch's ESS/N.
+  // Public: it launches device lambdas, which nvcc does not allow in private
+  // or protected member functions.
+  double sample_flow_batch(std::uint32_t t);
+
+ protected:
+  MpiContext mpi_;
+  Flow& flow_;
+  const Theory& theory_;
+  index_t global_batch_;
+  ChainRange local_;
+  std::uint64_t seed_;
+  Field z_, phi_, grad_phi_;
+  BatchScalar log_q_, action_, log_w_;
+  double last_ess_ = 0;
+
+ private:
+  Adam adam_;
+};
+
+// ESS/N = (sum e^w)^2 / (N sum e^{2w}) of log-weights spread over ranks
+// (local values 0..n-1 of `log_w`), computed stably with the global max.
+double ess_per_sample(const MpiContext& mpi, const BatchScalar& log_w, index_t n,
+                      index_t global_n);
+
+}  // namespace flowlat
