@@ -1,8 +1,10 @@
-// `flowlat train`: reverse-KL self-training of a flow, data-parallel over the
-// ranks; the model file (flow.model) is written by rank 0 at the end and as a
-// checkpoint every 10 * train.log_every steps.
+// `flowlat train`: training of a flow by reverse KL (self-training) or forward
+// KL (on an ensemble, train.data), data-parallel over the ranks; the model
+// file (flow.model) is written by rank 0 at the end and as a checkpoint every
+// train.checkpoint_every steps.
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <optional>
 
 #include "chain_run.hpp"
@@ -12,8 +14,10 @@
 #include "flowlat/core/log.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/flow/flow_config.hpp"
+#include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/io/model_file.hpp"
+#include "training_data.hpp"
 
 namespace flowlat {
 
@@ -71,10 +75,16 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   const auto theory = make_theory(config, geometry);
   const FlowArchitecture architecture = flow_architecture(config);
   const AdamOptions adam = adam_options(config);
-  if (config.get_string("train.loss") != "reverse_kl")
-    throw InputError("train.loss: only reverse_kl is implemented");
+  const std::string loss = config.get_string("train.loss");
+  const std::string data_path = config.get_string("train.data");
+  if (loss == "forward_kl" && data_path.empty())
+    throw InputError("train.data: train.loss = forward_kl needs an ensemble file");
+  if (loss != "forward_kl" && !data_path.empty())
+    throw InputError("train.data: only used by train.loss = forward_kl (this run has " + loss +
+                     ")");
   const long long steps = config.get_int("train.steps");
   const long long log_every = config.get_int("train.log_every");
+  const long long checkpoint_every = config.get_int("train.checkpoint_every");
   const index_t batch = config.get_int("train.batch");
   const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
   const std::string model_path = config.get_string("flow.model");
@@ -95,11 +105,18 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                        std::to_string(init->adam_step) + " steps; set train.steps >= " +
                        std::to_string(init->adam_step) + " (the total) to continue it");
   }
+  // every rank holds the whole ensemble (read-only, serial HDF5)
+  const Field data = loss == "forward_kl" ? read_training_data(data_path, *theory) : Field();
   prepare_output(mpi, config, "flow.model");
 
   const ChainRange local = mpi.split(batch);
   Flow flow(geometry, architecture, std::max<index_t>(local.count, 1));
-  ReverseKlTrainer trainer(mpi, flow, *theory, batch, adam, seed);
+  std::unique_ptr<FlowTrainer> trainer_ptr;
+  if (loss == "forward_kl")
+    trainer_ptr = std::make_unique<ForwardKlTrainer>(mpi, flow, *theory, data, batch, adam, seed);
+  else
+    trainer_ptr = std::make_unique<ReverseKlTrainer>(mpi, flow, *theory, batch, adam, seed);
+  FlowTrainer& trainer = *trainer_ptr;
   TrainingHistory history;
   double wall_offset = 0;  // wall time of the training this run continues
   if (init) {
@@ -114,7 +131,11 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   log.info("flowlat train: " + theory->name() + " on " + geometry.shape_string() + ", " +
            std::to_string(architecture.n_layers) + " affine couplings (" +
            std::to_string(flow.parameters().size()) + " parameters), batch " +
-           std::to_string(batch) + " on " + std::to_string(mpi.size()) + " ranks, steps " +
+           std::to_string(batch) + " on " + std::to_string(mpi.size()) + " ranks, " + loss +
+           (data.extent(0) > 0 ? " on " + std::to_string(data.extent(0)) + " configurations of " +
+                                     data_path
+                               : std::string()) +
+           ", steps " +
            std::to_string(first) + " -> " + std::to_string(steps) +
            (init ? " (continuing " + init_path + ")" : std::string()) + ", model " + model_path);
 
@@ -133,7 +154,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                     r.loss, r.ess_per_sample, r.grad_norm, r.learning_rate, elapsed);
       log.info(line);
     }
-    if (r.step % (10 * log_every) == 0 && t + 1 < steps) {
+    if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
       save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
                  inv.command_line, history);
       written = true;

@@ -117,11 +117,15 @@ const std::vector<KeySpec>& all_keys() {
       choice_key("train.lr_schedule", "constant", {"constant", "cosine"},
                  "constant, or cosine: lr decays to train.lr_min over train.steps"),
       real_key("train.lr_min", "0", "final learning rate of the cosine schedule", 0),
-      choice_key("train.loss", "reverse_kl", {"reverse_kl"},
-                 "reverse_kl: self-training on <log q + S> (forward_kl from an HMC ensemble "
-                 "comes later)"),
-      int_key("train.log_every", "100",
-              "steps between log lines; the model file is checkpointed every 10 log lines", 1),
+      choice_key("train.loss", "reverse_kl", {"reverse_kl", "forward_kl"},
+                 "reverse_kl: self-training on <log q + S> over flow samples; forward_kl: "
+                 "-<log q> over the configurations of train.data"),
+      string_key("train.data", "",
+                 "ensemble file (flowlat hmc/metropolis/sample output) for forward_kl; all its "
+                 "saved configurations of all chains"),
+      int_key("train.log_every", "100", "steps between log lines", 1),
+      int_key("train.checkpoint_every", "1000",
+              "steps between checkpoints of the model file (0 = only at the end)", 0),
       string_key("train.init_model", "",
                  "continue training from this model file (parameters and Adam state); "
                  "empty = fresh initialisation from run.seed"),

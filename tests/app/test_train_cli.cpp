@@ -1,6 +1,6 @@
-// `flowlat train` end to end: 1 and 2 ranks train the same model, training
-// continues from a model file exactly where it stopped, and bad input is one
-// line naming the key, exit code 2.
+// `flowlat train` end to end: 1 and 2 ranks train the same model (both
+// losses; forward KL on an HMC ensemble), training continues from a model file
+// exactly where it stopped, and bad input is one line naming the key, exit code 2.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -123,7 +123,8 @@ TEST(TrainCli, BadInputIsOneLineNamingTheKey) {
   expect_input_error(train(path, 5, 1, "--flow.kernel=4"), "flow.kernel");
   expect_input_error(train(path, 5, 2, "--flow.kernel=4"), "flow.kernel", false);
   expect_input_error(train(path, 5, 1, "--flow.layers=0"), "flow.layers");
-  expect_input_error(train(path, 5, 1, "--train.loss=forward_kl"), "train.loss");
+  expect_input_error(train(path, 5, 1, "--train.loss=forward_kl"), "train.data");
+  expect_input_error(train(path, 5, 1, "--train.data=x.h5"), "train.data");
   EXPECT_FALSE(fs::exists(path));
 
   // an existing model file is kept unless run.overwrite
@@ -135,4 +136,39 @@ TEST(TrainCli, BadInputIsOneLineNamingTheKey) {
   EXPECT_EQ(read_model_file(path).params_hash, hash);
   EXPECT_EQ(train(path, 4, 2, "--run.overwrite=true").exit_code, 0);
   EXPECT_EQ(read_model_file(path).adam_step, 4);
+}
+
+// Forward KL on an ensemble written by `flowlat hmc`: the same model on 1 and
+// 2 ranks, the loss -<log q> falls, and an ensemble of another point or
+// lattice is refused.
+TEST(TrainCli, ForwardKlOnAnHmcEnsemble) {
+  const std::string ensemble = testing::TempDir() + "train_cli_hmc.h5";
+  const std::string point = "--theory.m2=-1 --theory.lambda=1 ";
+  const RunResult hmc = run_flowlat("hmc --lattice.shape=4,4 " + point +
+                                    "--hmc.trajectories=300 --hmc.chains=2 --run.overwrite=true "
+                                    "--run.progress_seconds=0 --run.output=" + ensemble);
+  ASSERT_EQ(hmc.exit_code, 0) << hmc.out << hmc.err;
+
+  const std::string fkl = point + "--train.loss=forward_kl --train.data=" + ensemble;
+  const std::string one = model_path("fkl_np1"), two = model_path("fkl_np2");
+  const RunResult r1 = train(one, 60, 1, fkl), r2 = train(two, 60, 2, fkl);
+  ASSERT_EQ(r1.exit_code, 0) << r1.out << r1.err;
+  ASSERT_EQ(r2.exit_code, 0) << r2.out << r2.err;
+  EXPECT_NE(r1.out.find("forward_kl on 600 configurations"), std::string::npos) << r1.out;
+  const ModelFileContents a = read_model_file(one), b = read_model_file(two);
+  EXPECT_LT(max_abs_diff(a.parameters, b.parameters), 1e-10);
+  ASSERT_EQ(a.history.size(), 60u);
+  double first = 0, last = 0;
+  for (std::size_t i = 0; i < 10; ++i) first += a.history.loss[i], last += a.history.loss[50 + i];
+  std::printf("  forward KL loss: first 10 steps %.3f, last 10 steps %.3f\n", first / 10, last / 10);
+  EXPECT_LT(last, first);
+
+  expect_input_error(train(model_path("fkl_m2"), 5, 1,
+                           "--train.loss=forward_kl --train.data=" + ensemble),
+                     "train.data");
+  expect_input_error(train(model_path("fkl_shape"), 5, 1, fkl + " --lattice.shape=6,6"),
+                     "train.data");
+  expect_input_error(train(model_path("fkl_missing"), 5, 1,
+                           point + "--train.loss=forward_kl --train.data=" + ensemble + ".nope"),
+                     "train.data");
 }
