@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
+#include "summary_table.hpp"
 
 namespace flowlat {
 
@@ -77,12 +77,6 @@ std::vector<double> gather_chains(const MpiContext& mpi, const ChainSeries& loca
   return all;
 }
 
-std::string format_result(const std::string& name, const GammaResult& r) {
-  char line[200];
-  std::snprintf(line, sizeof line, "  %-22s %14.8g +- %-12.4g tau_int %7.2f +- %.2f", name.c_str(),
-                r.mean, r.error, r.tau_int, r.tau_int_error);
-  return line;
-}
 
 }  // namespace
 
@@ -191,47 +185,31 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
 
   // Summary: Gamma-method errors over all chains (every rank computes the
   // same numbers; rank 0 prints, all write the attributes collectively).
-  std::vector<std::pair<std::string, double>> summary;
-  std::vector<std::string> lines;
-  auto add = [&](const std::string& name, const std::vector<double>& all) {
-    if (all.empty() || n_chain == 0) return;
-    const GammaResult r = gamma_method_chains(all, n_chain);
-    summary.emplace_back(name, r.mean);
-    summary.emplace_back(name + "_error", r.error);
-    summary.emplace_back(name + "_tau_int", r.tau_int);
-    lines.push_back(format_result(name, r));
-  };
+  SummaryTable table;
   const double volume = double(geometry.volume());
-  for (std::size_t k = 0; k < obs_series.size(); ++k) {
-    auto all = gather_chains(mpi, obs_series[k]);
-    add(layout.obs_names[k], all);
-    if (layout.obs_names[k] == "absM") {
-      for (double& v : all) v /= volume;
-      add("absM_per_site", all);
-    }
-  }
+  for (std::size_t k = 0; k < obs_series.size(); ++k)
+    table.add_observable(layout.obs_names[k], gather_chains(mpi, obs_series[k]), n_chain, volume);
   for (std::size_t k = 0; k < flags.size(); ++k) {
     ChainSeries as_real(n);
     for (index_t b = 0; b < n; ++b) as_real[b].assign(flag_series[k][b].begin(), flag_series[k][b].end());
-    add(layout.record_flags[k], gather_chains(mpi, as_real));
+    table.add(layout.record_flags[k], gather_chains(mpi, as_real), n_chain);
   }
   for (std::size_t k = 0; k < reals.size(); ++k) {
     auto all = gather_chains(mpi, real_series[k]);
-    add(layout.record_reals[k], all);
+    table.add(layout.record_reals[k], all, n_chain);
     if (layout.record_reals[k] == "dH") {
       for (double& v : all) v = std::exp(-v);
-      add("exp_minus_dH", all);
+      table.add("exp_minus_dH", all, n_chain);
     }
   }
-  writer.finish(summary);
+  writer.finish(table.attributes());
 
   char head[160];
   std::snprintf(head, sizeof head, "flowlat %s: done in %.1f s; %lld saved configurations per chain",
                 keys.section.c_str(), progress.elapsed_seconds(),
                 steps / save_every);
   log.info(head);
-  log.info("  observable                       mean +- error (Gamma method, S = 1.5)");
-  for (const auto& l : lines) log.info(l);
+  table.print(log);
   log.info("  written: " + config.get_string("run.output"));
 }
 

@@ -4,11 +4,12 @@
 #include <cstdio>
 
 #include "chain_run.hpp"
-#include "flowlat/analysis/gamma_method.hpp"
+#include "summary_table.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
+#include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
@@ -42,6 +43,46 @@ class BlockGather {
   FieldHost all_;
 };
 
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+// /model of a flow-MH ensemble: which flow proposed (the parameters are
+// identified by their hash; the model file holds them).
+std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFileContents& m,
+                                                                  bool transferred) {
+  const FlowArchitecture& a = m.architecture;
+  std::vector<int> hidden(a.coupling.hidden.begin(), a.coupling.hidden.end());
+  std::string couplings;
+  for (const auto& [name, value] : m.couplings)
+    couplings += (couplings.empty() ? "" : ",") + name + "=" + h5::shortest_text(value);
+  return {{"path", m.path},
+          {"params_hash", m.params_hash},
+          {"n_params", std::to_string(m.parameters.size())},
+          {"training_steps", std::to_string(m.adam_step)},
+          {"trained_theory", m.theory_name},
+          {"trained_couplings", couplings},
+          {"trained_shape", join(m.shape)},
+          {"transferred", transferred ? "true" : "false"},
+          {"coupling", m.coupling},
+          {"layers", std::to_string(a.n_layers)},
+          {"hidden", join(hidden)},
+          {"kernel", std::to_string(a.coupling.kernel)},
+          {"equivariance", equivariance_to_name(a.coupling.equivariance)},
+          {"activation", activation_name(a.coupling.hidden_activation)},
+          {"final_activation", activation_name(a.coupling.final_activation)}};
+}
+
+// Rank 0's series to every rank.
+void broadcast_series(const MpiContext& mpi, std::vector<double>& series) {
+  long long n = (long long)series.size();
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, mpi.comm());
+  series.resize(std::size_t(n));
+  if (n > 0) MPI_Bcast(series.data(), int(n), MPI_DOUBLE, 0, mpi.comm());
+}
+
 }  // namespace
 
 int command_sample(const MpiContext& mpi, const Invocation& inv) {
@@ -51,7 +92,9 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const auto theory = make_theory(config, geometry);
   const std::string model_path = config.get_string("flow.model");
   const ModelFileContents model = read_model_file(model_path);
-  check_model_matches(model, config, model_path);
+  const bool transfer = config.get_bool("sample.transfer");
+  check_model_matches(model, config, model_path, transfer);
+  const bool transferred = model.shape != config.get_int_list("lattice.shape");
 
   const index_t block = config.get_int("sample.batch");
   const long long n_prop = config.get_int("sample.proposals");
@@ -83,8 +126,13 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),
                         layout, config, inv.command_line, "flow_mh", owner);
 
+  writer.write_group_attributes("model", model_attributes(model, transferred));
+
   log.info("flowlat sample: " + theory->name() + " on " + geometry.shape_string() + ", model " +
-           model_path + " (hash " + model.params_hash + "), " + std::to_string(therm) + " + " +
+           model_path + " (hash " + model.params_hash + ", " + std::to_string(model.adam_step) +
+           " training steps" +
+           (transferred ? ", trained on " + join(model.shape) + ", transferred" : std::string()) +
+           "), " + std::to_string(therm) + " + " +
            std::to_string(n_prop) + " proposals in blocks of " + std::to_string(block) + " on " +
            std::to_string(mpi.size()) + " ranks");
 
@@ -95,7 +143,9 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   BatchScalar one_action("sample.state_action", 1);
   FieldHost state_host("sample.state_host", 1, theory->dof());  // rank 0: current state
 
-  std::vector<double> all_log_w, absM_series;
+  // rank 0: the series of the saved chain elements, for the summary
+  std::vector<std::vector<double>> obs_series(layout.obs_names.size());
+  std::vector<double> all_log_w, accept_series;
   long long accepted = 0, element = 0;
   std::vector<double> log_w;
   Progress progress(log, "sample", "prop", therm + n_prop, config.get_real("run.progress_seconds"));
@@ -111,6 +161,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
         for (index_t x = 0; x < theory->dof(); ++x) state_host(0, x) = gather.all()(i, x);
       if (element < therm) continue;
       all_log_w.push_back(log_w[i]);
+      accept_series.push_back(accept ? 1.0 : 0.0);
       accepted += accept;
       std::vector<std::vector<double>> reals = {{log_w[i]}, {double(chain.state())},
                                                 {chain.state_log_w()}};
@@ -125,7 +176,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
           observables.measure(one, 1, one_action, measurement);
           obs = measurement.scalars;
           corr = measurement.corrs;
-          absM_series.push_back(measurement.scalars[1][0]);
+          for (std::size_t k = 0; k < obs_series.size(); ++k)
+            obs_series[k].push_back(measurement.scalars[k][0]);
         }
         writer.add_saved(state_host, obs, corr);
         if (writer.buffered_saved() >= flush_every) writer.flush();
@@ -137,7 +189,10 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   }
   (void)one_host;
 
-  // Summary: acceptance, ESS/N of all proposals, tau_int of |M| on the chain.
+  // Summary: acceptance, ESS/N of all proposals, and every observable with
+  // Gamma-method errors on the chain (one replica). Rank 0 holds the series;
+  // every rank computes the same table for the collective attribute writes.
+  for (auto& series : obs_series) broadcast_series(mpi, series);
   double w_max = -1e300;
   for (double w : all_log_w) w_max = std::max(w_max, w);
   double s1 = 0, s2 = 0;
@@ -148,22 +203,23 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   }
   const double ess = all_log_w.empty() ? 0 : s1 * s1 / (double(all_log_w.size()) * s2);
   const double acceptance = n_prop > 0 ? double(accepted) / double(n_prop) : 0.0;
-  std::vector<std::pair<std::string, double>> summary = {{"acceptance", acceptance},
-                                                         {"ess_per_sample", ess}};
-  std::vector<double> stats(3, 0.0);
-  if (mpi.is_root() && !absM_series.empty()) {
-    const GammaResult r = gamma_method({absM_series});
-    stats = {r.mean, r.error, r.tau_int};
-  }
-  MPI_Bcast(stats.data(), 3, MPI_DOUBLE, 0, mpi.comm());
-  summary.insert(summary.end(), {{"absM", stats[0]}, {"absM_error", stats[1]}, {"absM_tau_int", stats[2]}});
-  writer.finish(summary);
+  SummaryTable table;
+  table.add_value("acceptance", acceptance);
+  table.add_value("ess_per_sample", ess);
+  table.add("accept", accept_series, 1);
+  for (std::size_t k = 0; k < obs_series.size(); ++k)
+    table.add_observable(layout.obs_names[k], obs_series[k], 1, double(geometry.volume()));
+  writer.finish(table.attributes());
+
+  const double seconds = progress.elapsed_seconds();
   char line[256];
   std::snprintf(line, sizeof line,
-                "flowlat sample: acceptance %.4f, ESS/N %.4f (N = %zu), <|M|> = %.6g +- %.3g, "
-                "tau_int(|M|) = %.2f (in saved elements)",
-                acceptance, ess, all_log_w.size(), stats[0], stats[1], stats[2]);
+                "flowlat sample: done in %.1f s (%.0f proposals/s); acceptance %.4f, ESS/N %.4f "
+                "(N = %zu proposals)",
+                seconds, seconds > 0 ? double(therm + n_prop) / seconds : 0.0, acceptance, ess,
+                all_log_w.size());
   log.info(line);
+  table.print(log);
   log.info("  written: " + config.get_string("run.output"));
   return 0;
 }

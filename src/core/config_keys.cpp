@@ -136,6 +136,9 @@ const std::vector<KeySpec>& all_keys() {
       int_key("sample.save_every", "1", "save configuration and observables every n elements", 1),
       int_key("sample.batch", "256", "proposals generated per block, split over the ranks", 1,
               1048576),
+      bool_key("sample.transfer", "false",
+               "use a model trained on another lattice.shape (same dimension): its periodic "
+               "convolutions apply to any L"),
   };
   return keys;
 }

@@ -119,6 +119,11 @@ bool EnsembleReader::has_root_attr(const std::string& name) const {
   return H5Aexists(impl_->file.get(), name.c_str()) > 0;
 }
 
+std::string EnsembleReader::group_attr(const std::string& group, const std::string& name) const {
+  const h5::Group g = h5::open_group(impl_->ref(impl_->file.get(), "/"), group);
+  return h5::read_attr_text(impl_->ref(g.get(), "/" + group), name);
+}
+
 bool EnsembleReader::complete() const {
   return has_root_attr("complete") &&
          h5::read_int_attr(impl_->ref(impl_->file.get(), "/"), "complete") != 0;

@@ -381,6 +381,15 @@ void EnsembleWriter::flush() {
   check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
 }
 
+void EnsembleWriter::write_group_attributes(
+    const std::string& group, const std::vector<std::pair<std::string, std::string>>& attrs) {
+  Impl& w = *impl_;
+  h5::Group g = h5::create_group(w.ref(w.file.get(), "/"), group);
+  const h5::ObjectRef ref = w.ref(g.get(), "/" + group);
+  for (const auto& [name, value] : attrs)
+    h5::write_string_attr(ref, bcast_string(w.mpi, name), bcast_string(w.mpi, value));
+}
+
 void EnsembleWriter::finish(const std::vector<std::pair<std::string, double>>& summary) {
   flush();
   Impl& w = *impl_;

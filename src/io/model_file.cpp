@@ -333,7 +333,7 @@ ModelFileContents read_model_file(const std::string& path) {
 }
 
 void check_model_matches(const ModelFileContents& model, const Config& config,
-                         const std::string& path) {
+                         const std::string& path, bool transfer) {
   auto differ = [&](const std::string& key, const std::string& in_file, const std::string& in_run) {
     if (in_file != in_run)
       throw InputError(key + ": model file '" + path + "' was trained with " + key + " = " +
@@ -350,7 +350,18 @@ void check_model_matches(const ModelFileContents& model, const Config& config,
     if (value != config.get_real(key))
       differ(key, h5::shortest_text(value), h5::shortest_text(config.get_real(key)));
   }
-  differ("lattice.shape", join(model.shape), join(config.get_int_list("lattice.shape")));
+  const std::vector<int> shape = config.get_int_list("lattice.shape");
+  if (!transfer) {
+    if (model.shape != shape)
+      throw InputError("lattice.shape: model file '" + path + "' was trained with lattice.shape = " +
+                       join(model.shape) + ", this run has " + join(shape) +
+                       " (flowlat sample can use it on another lattice with sample.transfer = true)");
+  } else if (model.shape.size() != shape.size()) {
+    throw InputError("lattice.shape: model file '" + path + "' was trained in " +
+                     std::to_string(model.shape.size()) + " dimensions (lattice.shape = " +
+                     join(model.shape) + "), this run has " + std::to_string(shape.size()) +
+                     "; sample.transfer needs the same dimension");
+  }
 
   const FlowArchitecture run = flow_architecture(config);
   const FlowArchitecture& a = model.architecture;

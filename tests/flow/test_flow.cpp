@@ -238,3 +238,41 @@ TEST(Flow, InitializationIsReproducible) {
   }
   EXPECT_GT(differ, int(pa.extent(0)) * 9 / 10);
 }
+
+// Transfer to a larger lattice: every layer is a periodic convolution, so the
+// same parameters on an 8x8 lattice map a 2x2 tiling of a 4x4 configuration
+// to the tiling of the 4x4 result, with log q four times as large.
+TEST(Flow, TransferredParametersActOnTilingsExactly) {
+  for (const Equivariance eq : {Equivariance::None, Equivariance::Z2}) {
+    const Geometry small({4, 4}), large({8, 8});
+    Flow flow_small(small, tiny_architecture(eq), 2), flow_large(large, tiny_architecture(eq), 2);
+    flow_small.initialize(13);
+    ASSERT_EQ(flow_small.parameters().size(), flow_large.parameters().size());
+    Kokkos::deep_copy(flow_large.parameters().values(), flow_small.parameters().values());
+    const index_t n = 2;
+    const Field z_small = random_field(n, small.volume(), 19);
+    const auto zs = to_host(z_small);
+    Field z_large("z_large", n, large.volume());
+    auto zl = Kokkos::create_mirror_view(z_large);
+    auto tile = [&](index_t x) {  // site of the 8x8 lattice -> site of the 4x4 one
+      auto c = large.coords(x);
+      for (int mu = 0; mu < 2; ++mu) c[mu] %= 4;
+      return small.site(c);
+    };
+    for (index_t b = 0; b < n; ++b)
+      for (index_t x = 0; x < large.volume(); ++x) zl(b, x) = zs(b, tile(x));
+    Kokkos::deep_copy(z_large, zl);
+    Field phi_small("phi_small", n, small.volume()), phi_large("phi_large", n, large.volume());
+    BatchScalar lq_small("lq_small", n), lq_large("lq_large", n);
+    flow_small.forward(z_small, n, phi_small, lq_small);
+    flow_large.forward(z_large, n, phi_large, lq_large);
+    const auto ps = to_host(phi_small), pl = to_host(phi_large);
+    double worst = 0;
+    for (index_t b = 0; b < n; ++b)
+      for (index_t x = 0; x < large.volume(); ++x)
+        worst = std::max(worst, std::abs(pl(b, x) - ps(b, tile(x))));
+    EXPECT_LT(worst, 1e-12);
+    for (index_t b = 0; b < n; ++b)
+      EXPECT_NEAR(to_host(lq_large)[b], 4 * to_host(lq_small)[b], 1e-10 * std::abs(to_host(lq_large)[b]));
+  }
+}

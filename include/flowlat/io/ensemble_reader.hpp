@@ -29,6 +29,9 @@ class EnsembleReader {
   // true/false, arrays comma-separated. InputError if there is no such attribute.
   std::string root_attr(const std::string& name) const;
   bool has_root_attr(const std::string& name) const;
+  // An attribute of the group /<group> (e.g. "model" of a flow-MH ensemble),
+  // rendered like root_attr. InputError if there is no such group or attribute.
+  std::string group_attr(const std::string& group, const std::string& name) const;
   bool complete() const;  // root attribute complete != 0
 
   std::int64_t n_chain() const;

@@ -53,6 +53,12 @@ class EnsembleWriter {
   std::int64_t buffered_saved() const;
   std::int64_t buffered_records() const;
 
+  // Collective, once, before the first flush: a group /<group> (e.g. "model":
+  // the flow a flow-MH ensemble was sampled with) holding `attrs` as string
+  // attributes, in order; rank 0's values are written.
+  void write_group_attributes(const std::string& group,
+                              const std::vector<std::pair<std::string, std::string>>& attrs);
+
   // Collective; every rank must have buffered the same counts (checked).
   // Extends the datasets by the buffered block, writes it (collective
   // transfer), updates /ensemble attrs n_saved and n_records, flushes the file.

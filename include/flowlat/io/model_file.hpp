@@ -70,8 +70,11 @@ ModelFileContents read_model_file(const std::string& path);
 // couplings, lattice.shape and every flow.* architecture key. A mismatch is an
 // InputError naming the key, e.g. "lattice.shape: model file 'm.h5' was
 // trained with lattice.shape = 8,8, this run has 16,16".
+// With `transfer` (sample.transfer = true) the lattice extents may differ
+// from the trained ones, as long as the dimension is the same: every layer is
+// a periodic convolution, so the parameters do not depend on L.
 void check_model_matches(const ModelFileContents& model, const Config& config,
-                         const std::string& path);
+                         const std::string& path, bool transfer = false);
 
 // Copies the parameters into `flow` (its parameter blocks must match the
 // file's: InputError otherwise) and, if `adam` is given, the optimizer state
