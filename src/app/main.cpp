@@ -18,11 +18,12 @@ namespace {
 const char* kUsage =
     "usage: flowlat <command> [--config FILE] [--section.key=value ...]\n"
     "commands:\n"
-    "  train       train a flow (reverse KL)         (inputs/phi4_train.ini)\n"
+    "  train       train a flow (reverse or forward KL)  (inputs/phi4_train.ini)\n"
     "  sample      flow independence Metropolis-Hastings chain   (inputs/phi4_sample.ini)\n"
     "  hmc         independent HMC chains            (inputs/phi4_hmc.ini)\n"
     "  metropolis  checkerboard local Metropolis     (inputs/phi4_metropolis.ini)\n"
     "  inspect F   print what an HDF5 file holds\n"
+    "  analyze F.. Gamma-method table of every observable, files side by side\n"
     "Without --config the built-in defaults are used; `flowlat keys` lists every key.\n";
 
 flowlat::Invocation parse(int argc, char** argv) {
@@ -69,6 +70,11 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
     if (inv.positional.size() != 1) throw InputError("inspect: expected one file name");
     return mpi.is_root() ? command_inspect(inv.positional[0], std::cout) : 0;
   }
+  if (inv.command == "analyze") {
+    if (!inv.overrides.empty() || !inv.config_path.empty())
+      throw InputError("analyze: expected only file names");
+    return mpi.is_root() ? command_analyze(inv.positional, std::cout) : 0;
+  }
   if (inv.command == "keys") {
     if (mpi.is_root()) std::cout << Config().resolved_text(/*with_help=*/true);
     return 0;
@@ -82,7 +88,7 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
     if (mpi.is_root()) std::cout << kUsage;
     return 0;
   }
-  throw InputError("unknown command '" + inv.command + "' (expected train, sample, hmc, metropolis, inspect, keys, version, help)");
+  throw InputError("unknown command '" + inv.command + "' (expected train, sample, hmc, metropolis, inspect, analyze, keys, version, help)");
 }
 
 }  // namespace
