@@ -116,14 +116,19 @@ int command_analyze(const std::vector<std::string>& paths, std::ostream& out) {
   }
   if (columns.size() == 2) out << "   [1]-[2]";
   out << "\n";
+  bool unreliable = false;
   for (const auto& row : rows) {
     std::snprintf(text, sizeof text, "%-16s", row.c_str());
     out << text;
     for (const auto& c : columns) {
       const GammaResult* r = c.find(row);
-      if (r)
-        std::snprintf(text, sizeof text, " %24s %7.2f", value_with_error(r->mean, r->error).c_str(),
-                      r->tau_int);
+      if (r) {
+        // fewer than ~50 independent measurements: the error itself is unreliable
+        const bool thin = double(r->n) < 100 * r->tau_int;
+        unreliable = unreliable || thin;
+        std::snprintf(text, sizeof text, " %24s %6.2f%s", value_with_error(r->mean, r->error).c_str(),
+                      r->tau_int, thin ? "!" : " ");
+      }
       else
         std::snprintf(text, sizeof text, " %24s %7s", "-", "");
       out << text;
@@ -138,6 +143,9 @@ int command_analyze(const std::vector<std::string>& paths, std::ostream& out) {
     }
     out << "\n";
   }
+  if (unreliable)
+    out << "! N < 100 tau_int: fewer than ~50 independent measurements, the error estimate "
+           "itself is unreliable (run longer)\n";
   return 0;
 }
 
