@@ -150,8 +150,9 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     if (r.step % log_every == 0 || t + 1 == steps) {
       char line[200];
       std::snprintf(line, sizeof line,
-                    "  step %7lld  loss %11.5f  ESS/N %.4f  |grad| %.3e  lr %.3e  %8.1f s", r.step,
-                    r.loss, r.ess_per_sample, r.grad_norm, r.learning_rate, elapsed);
+                    "  step %7lld  loss %11.5f  ESS/N %.4f  acc %.3f  |grad| %.3e  lr %.3e  %8.1f s",
+                    r.step, r.loss, r.ess_per_sample, r.acceptance, r.grad_norm, r.learning_rate,
+                    elapsed);
       log.info(line);
     }
     if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
@@ -173,13 +174,12 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   if (taken > 0) {
     const std::size_t window = std::size_t(std::max<long long>(1, taken / 10));
     const std::size_t n = history.size();
-    double loss = 0, ess = 0;
-    for (std::size_t i = n - window; i < n; ++i) loss += history.loss[i], ess += history.ess[i];
+    double loss = 0, ess = 0, acc = 0;
+    for (std::size_t i = n - window; i < n; ++i)
+      loss += history.loss[i], ess += history.ess[i], acc += history.acceptance[i];
     std::snprintf(line, sizeof line,
-                  "  last %zu steps (mean): loss %.5f  ESS/N %.4f;  final step: loss %.5f  ESS/N "
-                  "%.4f",
-                  window, loss / double(window), ess / double(window), history.loss.back(),
-                  history.ess.back());
+                  "  last %zu steps (mean): loss %.5f  ESS/N %.4f  acceptance (estimate) %.3f",
+                  window, loss / double(window), ess / double(window), acc / double(window));
     log.info(line);
   }
   log.info("  written: " + model_path);

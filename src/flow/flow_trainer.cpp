@@ -3,6 +3,7 @@
 #include "flowlat/flow/flow_trainer.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/math.hpp"
@@ -30,6 +31,39 @@ double ess_per_sample(const MpiContext& mpi, const BatchScalar& log_w, index_t n
   MPI_Allreduce(sums, global, 2, MPI_DOUBLE, MPI_SUM, mpi.comm());
   return global[1] > 0 ? global[0] * global[0] / (double(global_n) * global[1]) : 0.0;
 }
+
+double expected_imh_acceptance(const std::vector<double>& log_w) {
+  if (log_w.empty()) return 0;
+  double w_max = -1e300;
+  for (double w : log_w) w_max = std::max(w_max, w);
+  double norm = 0, acc = 0;
+  for (double wi : log_w) {
+    const double weight = std::exp(wi - w_max);
+    if (weight == 0) continue;
+    double mean = 0;
+    for (double wj : log_w) mean += wj >= wi ? 1.0 : std::exp(wj - wi);
+    norm += weight;
+    acc += weight * mean / double(log_w.size());
+  }
+  return norm > 0 ? acc / norm : 0.0;
+}
+
+namespace {
+
+// Every rank's values 0..n-1 of `local`, in rank order, on every rank.
+std::vector<double> allgather_batch(const MpiContext& mpi, const BatchScalar& local, index_t n) {
+  const auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), local);
+  const int count = int(n);
+  std::vector<int> counts(std::size_t(mpi.size())), displs(std::size_t(mpi.size()), 0);
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, mpi.comm());
+  for (std::size_t r = 1; r < counts.size(); ++r) displs[r] = displs[r - 1] + counts[r - 1];
+  std::vector<double> all(std::size_t(displs.back() + counts.back()));
+  MPI_Allgatherv(host.data(), count, MPI_DOUBLE, all.data(), counts.data(), displs.data(),
+                 MPI_DOUBLE, mpi.comm());
+  return all;
+}
+
+}  // namespace
 
 FlowTrainer::FlowTrainer(const MpiContext& mpi, Flow& flow, const Theory& theory,
                          index_t global_batch, const AdamOptions& adam, std::uint64_t seed)
@@ -72,6 +106,7 @@ double FlowTrainer::sample_flow_batch(std::uint32_t t) {
       "train.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(index_t b) { log_w(b) = -S(b) - log_q(b); });
   last_ess_ = ess_per_sample(mpi_, log_w, n, global_batch_);
+  last_acceptance_ = expected_imh_acceptance(allgather_batch(mpi_, log_w, n));
   double loss = 0;
   MPI_Allreduce(&local_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, mpi_.comm());
   return loss / double(global_batch_);
@@ -82,6 +117,7 @@ TrainStepResult FlowTrainer::step() {
   r.learning_rate = adam_.learning_rate();
   r.loss = loss_and_gradient(std::uint32_t(adam_.steps_taken()), true);
   r.ess_per_sample = last_ess_;
+  r.acceptance = last_acceptance_;
   // Sum the gradients of all ranks: one buffer, in place, identical everywhere.
   const ParamVector grads = flow_.parameters().grads();
   if (mpi_.size() > 1) {

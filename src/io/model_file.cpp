@@ -151,6 +151,7 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
   write_vector(h, "step", H5T_STD_I64LE, H5T_NATIVE_INT64, history.step.data(), history.size());
   write_reals(h, "loss", history.loss);
   write_reals(h, "ess", history.ess);
+  write_reals(h, "acceptance", history.acceptance);
   write_reals(h, "grad_norm", history.grad_norm);
   write_reals(h, "lr", history.lr);
   write_reals(h, "wall_time", history.wall_time);
@@ -254,11 +255,13 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
     t.step = read_vector<std::int64_t>(h, "step", H5T_NATIVE_INT64);
     t.loss = read_vector<double>(h, "loss", H5T_NATIVE_DOUBLE);
     t.ess = read_vector<double>(h, "ess", H5T_NATIVE_DOUBLE);
+    t.acceptance = read_vector<double>(h, "acceptance", H5T_NATIVE_DOUBLE);
     t.grad_norm = read_vector<double>(h, "grad_norm", H5T_NATIVE_DOUBLE);
     t.lr = read_vector<double>(h, "lr", H5T_NATIVE_DOUBLE);
     t.wall_time = read_vector<double>(h, "wall_time", H5T_NATIVE_DOUBLE);
     const std::size_t n = t.step.size();
-    if (t.loss.size() != n || t.ess.size() != n || t.grad_norm.size() != n || t.lr.size() != n ||
+    if (t.loss.size() != n || t.ess.size() != n || t.acceptance.size() != n ||
+        t.grad_norm.size() != n || t.lr.size() != n ||
         t.wall_time.size() != n)
       throw InputError(path + ": the /training/history datasets differ in length (corrupt file)");
   }
@@ -271,6 +274,7 @@ void TrainingHistory::append(const TrainStepResult& r, double wall_time_seconds)
   step.push_back(r.step);
   loss.push_back(r.loss);
   ess.push_back(r.ess_per_sample);
+  acceptance.push_back(r.acceptance);
   grad_norm.push_back(r.grad_norm);
   lr.push_back(r.learning_rate);
   wall_time.push_back(wall_time_seconds);

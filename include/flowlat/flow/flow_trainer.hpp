@@ -4,6 +4,7 @@
 // stay identical everywhere. A loss is a subclass filling loss_and_gradient().
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/flow/adam.hpp"
@@ -16,6 +17,7 @@ struct TrainStepResult {
   long long step = 0;         // 1-based index of the step just taken
   double loss = 0;            // the trained loss over the global batch
   double ess_per_sample = 0;  // reweighting ESS/N of a global batch of flow samples
+  double acceptance = 0;      // expected independence-MH acceptance, estimated from that batch
   double grad_norm = 0;       // global gradient norm before clipping
   double learning_rate = 0;   // used by this step
 };
@@ -54,11 +56,18 @@ class FlowTrainer {
   std::uint64_t seed_;
   Field z_, phi_, grad_phi_;
   BatchScalar log_q_, action_, log_w_;
-  double last_ess_ = 0;
+  double last_ess_ = 0, last_acceptance_ = 0;
 
  private:
   Adam adam_;
 };
+
+// The acceptance rate of independence Metropolis-Hastings with this flow at
+// equilibrium, E_{x~p, y~q} min(1, e^{w(y) - w(x)}), estimated from one batch of
+// flow samples with log-weights w_i: x ~ p by self-normalised reweighting,
+//   a = sum_i (e^{w_i} / sum_k e^{w_k}) (1/N) sum_j min(1, e^{w_j - w_i}).
+// Deterministic (no accept/reject draws); O(N^2) on the host, N = batch size.
+double expected_imh_acceptance(const std::vector<double>& log_w);
 
 // ESS/N = (sum e^w)^2 / (N sum e^{2w}) of log-weights spread over ranks
 // (local values 0..n-1 of `log_w`), computed stably with the global max.

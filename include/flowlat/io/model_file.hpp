@@ -21,7 +21,7 @@ class Config;
 // One entry per optimizer step: /training/history/<column>.
 struct TrainingHistory {
   std::vector<std::int64_t> step;  // 1-based Adam step
-  std::vector<double> loss, ess, grad_norm, lr, wall_time;  // wall_time: s since the run began
+  std::vector<double> loss, ess, acceptance, grad_norm, lr, wall_time;  // wall_time: s since the run began
 
   std::size_t size() const { return step.size(); }
   void append(const TrainStepResult& r, double wall_time_seconds);
