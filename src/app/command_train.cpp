@@ -139,6 +139,8 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
            std::to_string(first) + " -> " + std::to_string(steps) +
            (init ? " (continuing " + init_path + ")" : std::string()) + ", model " + model_path);
 
+  log.info("  log lines: loss, ESS/N and acceptance (expected independence-MH rate, from the "
+           "batch) averaged over the steps since the previous line");
   const bool overwrite = config.get_bool("run.overwrite");
   bool written = false;  // once this run wrote the model file, it replaces its own file
   Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
@@ -148,11 +150,17 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     history.append(r, wall_offset + elapsed);
     progress.update(t + 1 - first, figure(r.loss, r.ess_per_sample));
     if (r.step % log_every == 0 || t + 1 == steps) {
+      // one batch is noisy: loss, ESS/N and acceptance averaged since the last line
+      const std::size_t n = history.size();
+      const std::size_t window = std::min<std::size_t>(n, std::size_t(log_every));
+      double loss = 0, ess = 0, acc = 0;
+      for (std::size_t i = n - window; i < n; ++i)
+        loss += history.loss[i], ess += history.ess[i], acc += history.acceptance[i];
       char line[200];
       std::snprintf(line, sizeof line,
                     "  step %7lld  loss %11.5f  ESS/N %.4f  acc %.3f  |grad| %.3e  lr %.3e  %8.1f s",
-                    r.step, r.loss, r.ess_per_sample, r.acceptance, r.grad_norm, r.learning_rate,
-                    elapsed);
+                    r.step, loss / double(window), ess / double(window), acc / double(window),
+                    r.grad_norm, r.learning_rate, elapsed);
       log.info(line);
     }
     if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
