@@ -9,7 +9,8 @@
 # usage: jobscripts/flow_pipeline.sh [--section.key=value ...]
 #   overrides go to all three runs, e.g. --run.overwrite=true --train.steps=500
 # environment: RANKS (default 2), FLOWLAT (default build/flowlat),
-#   PROPOSALS (flow-MH chain length, default 20000), RUNS (output folder, default runs)
+#   PROPOSALS (flow-MH chain length, default 20000), RUNS (output folder, default runs),
+#   LAUNCH (the MPI launcher with its arguments, e.g. "srun"; default mpiexec -n RANKS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RANKS=${RANKS:-2}
@@ -20,11 +21,15 @@ MODEL=$RUNS/phi4_flow.model.h5
 FLOW_MH=$RUNS/phi4_flow_mh.h5
 HMC=$RUNS/phi4_hmc_same_length.h5
 
-# OpenMPI refuses root without these; more ranks than cores need --oversubscribe.
-MPIEXEC=(mpiexec -n "$RANKS")
-if mpiexec --version 2>&1 | grep -qi "open-\?mpi\|OpenRTE"; then
-  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  MPIEXEC=(mpiexec --oversubscribe -n "$RANKS")
+if [[ -n "${LAUNCH:-}" ]]; then
+  read -r -a MPIEXEC <<< "$LAUNCH"
+else
+  # OpenMPI refuses root without these; more ranks than cores need --oversubscribe.
+  MPIEXEC=(mpiexec -n "$RANKS")
+  if mpiexec --version 2>&1 | grep -qi "open-\?mpi\|OpenRTE"; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    MPIEXEC=(mpiexec --oversubscribe -n "$RANKS")
+  fi
 fi
 
 START=$SECONDS
