@@ -69,7 +69,7 @@ void ConvNet::forward(const ParamVector& params, const Tensor& in, index_t n, co
 }
 
 void ConvNet::backward(const ParamVector& params, const Tensor& d_out, index_t n,
-                       const Tensor& d_in, const ParamVector& grads) {
+                       const Tensor& d_in_net, const ParamVector& grads) {
   if (n > capacity_)
     throw RuntimeFailure("flow network " + name_ + ": batch " + std::to_string(n) +
                          " exceeds capacity " + std::to_string(capacity_));
@@ -82,15 +82,12 @@ void ConvNet::backward(const ParamVector& params, const Tensor& d_out, index_t n
     d = grad_[last];
   }
   for (int i = last; i >= 0; --i) {
+    // Layer i's input is hidden(pre of layer i-1): the input gradient takes
+    // its slope as well. The first layer's input is the net's input.
     const Tensor& in = i == 0 ? input_ : post_[i - 1];
-    layers_[i].accumulate_weight_grads(in, d, n, grads);
-    if (i > 0) {
-      // in = hidden(pre of layer i-1): the gather applies its slope as well.
-      layers_[i].backward_input(params, d, n, grad_[i - 1], hidden_, in);
-      d = grad_[i - 1];
-    } else if (d_in.size() != 0) {
-      layers_[0].backward_input(params, d, n, d_in, Activation::Identity, Tensor());
-    }
+    const Tensor& d_in = i == 0 ? d_in_net : grad_[i - 1];
+    layers_[i].backward(params, in, d, n, d_in, grads, i == 0 ? Activation::Identity : hidden_);
+    d = d_in;
   }
 }
 
