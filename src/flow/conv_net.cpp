@@ -8,17 +8,19 @@
 namespace flowlat {
 
 ConvNet::ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
-                 Activation final, ParameterStore& store, const std::string& name, index_t capacity)
+                 Activation final, ParameterStore& store, const std::string& name, index_t capacity,
+                 std::shared_ptr<ConvWorkspace> workspace)
     : name_(name), hidden_(hidden), final_(final), capacity_(capacity), volume_(g.volume()) {
   if (channels.size() < 2)
     throw InputError("flow network " + name + ": needs input and output channels, got " +
                      std::to_string(channels.size()) + " channel counts");
   if (capacity < 1) throw RuntimeFailure("flow network " + name + ": capacity must be positive");
   const index_t V = volume_;
+  if (!workspace) workspace = std::make_shared<ConvWorkspace>();
   layers_.reserve(channels.size() - 1);
   for (std::size_t i = 0; i + 1 < channels.size(); ++i) {
     layers_.emplace_back(g, channels[i], channels[i + 1], kernel, store,
-                         name + ".conv" + std::to_string(i));
+                         name + ".conv" + std::to_string(i), workspace);
     post_.emplace_back(name + ".post" + std::to_string(i), capacity, channels[i + 1], V);
     grad_.emplace_back(name + ".grad" + std::to_string(i), capacity, channels[i + 1], V);
   }

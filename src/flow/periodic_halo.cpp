@@ -68,23 +68,22 @@ PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
   displacements_ = to_device("halo.displacements", disp);
 }
 
-Tensor PeriodicHalo::allocate(const std::string& label, index_t capacity, int channels) const {
-  return Tensor(label, capacity, channels, padded_volume_);
-}
-
 void PeriodicHalo::fill(const Tensor& in, index_t n, const Tensor& padded) const {
   const int channels = int(in.extent(1));
   if (index_t(padded.extent(0)) < n || int(padded.extent(1)) != channels ||
       index_t(padded.extent(2)) != padded_volume_)
     throw RuntimeFailure("periodic halo: padded tensor does not match its input");
   const int r = radius_, L = row_length_, P = padded_row_length_;
-  const int left = ((-r) % L + L) % L;  // the site the halo's first element copies
+  const int left = ((-r) % L + L) % L;
+  const index_t padded_volume = padded_volume_;  // the site the halo's first element copies
   const index_t n_padded_rows = index_t(source_rows_.extent(0));
   const auto sources = source_rows_;
   // One work item per (config, channel) runs through the padded rows: the
   // interior of a row is a contiguous copy, the r elements at either end wrap.
   Kokkos::parallel_for(
       "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
+        real_t* channel = &padded(b, c, 0);
+        for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
         for (index_t pr = 0; pr < n_padded_rows; ++pr) {
           const real_t* src = &in(b, c, sources(pr));
           real_t* dst = &padded(b, c, pr * P);

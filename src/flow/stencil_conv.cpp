@@ -142,13 +142,8 @@ void with_channel_block(int c, int max_block, const F& f) {
   }
 }
 
-#ifndef FLOWLAT_GATHER_BLOCK
-#define FLOWLAT_GATHER_BLOCK 8
-#endif
-inline constexpr int kGatherBlock = FLOWLAT_GATHER_BLOCK;
-
 void gather(const GatherArgs& args, const SlotGrid& grid, index_t n) {
-  with_channel_block(args.dst_channels, kGatherBlock, [&](auto block) {
+  with_channel_block(args.dst_channels, kAccumulators, [&](auto block) {
     using Gather = StencilGather<decltype(block)::value>;
     const index_t slots = grid.per_config();
     const index_t groups = (slots + Gather::kSlots - 1) / Gather::kSlots;
@@ -221,13 +216,14 @@ struct WeightGradBlocks {
 }  // namespace
 
 StencilConv::StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
-                         const std::string& name)
+                         const std::string& name, std::shared_ptr<ConvWorkspace> workspace)
     : name_(name),
       c_in_(c_in),
       c_out_(c_out),
       kernel_(kernel),
       volume_(g.volume()),
-      halo_(g, kernel > 0 ? kernel / 2 : 0) {
+      halo_(g, kernel > 0 ? kernel / 2 : 0),
+      workspace_(workspace ? std::move(workspace) : std::make_shared<ConvWorkspace>()) {
   const std::string where = "flow layer " + name + ": ";
   if (c_in < 1 || c_in > kMaxChannels || c_out < 1 || c_out > kMaxChannels)
     throw InputError(where + std::to_string(c_in) + " -> " + std::to_string(c_out) +
@@ -251,11 +247,12 @@ void StencilConv::check_tensor(const Tensor& t, int channels, index_t n, const c
                          std::to_string(channels) + "][" + std::to_string(volume_) + "]");
 }
 
-const Tensor& StencilConv::padded(Tensor& scratch, const Tensor& t, index_t n) const {
-  if (index_t(scratch.extent(0)) < n)
-    scratch = halo_.allocate(name_ + ".padded", n, int(t.extent(1)));
-  halo_.fill(t, n, scratch);
-  return scratch;
+Tensor StencilConv::padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n) const {
+  const int channels = int(t.extent(1));
+  const index_t per_channel = halo_.padded_volume();
+  const Tensor p(workspace_->get(slot, n * channels * per_channel), n, channels, per_channel);
+  halo_.fill(t, n, p);
+  return p;
 }
 
 const ParamVector& StencilConv::gather_weights(const ParamVector& params, bool forward) const {
@@ -306,7 +303,7 @@ void StencilConv::forward_activated(const ParamVector& params, const Tensor& in,
   GatherArgs args{gather_weights(params, true),
                   params,
                   bias_offset_,
-                  padded(padded_in_, in, n),
+                  padded(ConvWorkspace::PaddedInput, in, n),
                   out,
                   Tensor(),
                   halo_.displacements(),
@@ -326,7 +323,7 @@ void StencilConv::backward(const ParamVector& params, const Tensor& in, const Te
   check_tensor(d_out, c_out_, n, "output gradient");
   if (d_in.size() != 0) check_tensor(d_in, c_in_, n, "input gradient");
   if (n == 0) return;
-  const Tensor& d_padded = padded(padded_grad_, d_out, n);
+  const Tensor d_padded = padded(ConvWorkspace::PaddedGradient, d_out, n);
   add_weight_grads(in, d_padded, n, grads);
   if (d_in.size() != 0) input_grad(params, d_padded, n, d_in, in_activation, in);
 }
@@ -338,7 +335,7 @@ void StencilConv::backward_input(const ParamVector& params, const Tensor& d_out,
   check_tensor(d_in, c_in_, n, "input gradient");
   if (in_activation != Activation::Identity) check_tensor(in, c_in_, n, "input");
   if (n == 0) return;
-  input_grad(params, padded(padded_grad_, d_out, n), n, d_in, in_activation, in);
+  input_grad(params, padded(ConvWorkspace::PaddedGradient, d_out, n), n, d_in, in_activation, in);
 }
 
 void StencilConv::accumulate_weight_grads(const Tensor& in, const Tensor& d_out, index_t n,
@@ -346,7 +343,7 @@ void StencilConv::accumulate_weight_grads(const Tensor& in, const Tensor& d_out,
   check_tensor(in, c_in_, n, "input");
   check_tensor(d_out, c_out_, n, "output gradient");
   if (n == 0) return;
-  add_weight_grads(in, padded(padded_grad_, d_out, n), n, grads);
+  add_weight_grads(in, padded(ConvWorkspace::PaddedGradient, d_out, n), n, grads);
 }
 
 void StencilConv::input_grad(const ParamVector& params, const Tensor& d_out_padded, index_t n,
@@ -379,11 +376,9 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
   const index_t blocks_per_config = (n_rows + block_rows - 1) / block_rows;
   const index_t n_blocks = n * blocks_per_config;
   const index_t rows = index_t(c_in) * n_off + 1;  // (ci, o) rows, then the bias row
-  if (index_t(partials_.extent(0)) < n_blocks || index_t(partials_.extent(1)) != rows)
-    partials_ = Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace>(
-        Kokkos::view_alloc(name_ + ".grad_partials", Kokkos::WithoutInitializing), n_blocks, rows,
-        c_out);
-  const auto part = partials_;
+  const Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part(
+      workspace_->get(ConvWorkspace::GradientPartials, n_blocks * rows * c_out), n_blocks, rows,
+      c_out);
 
   // Pass 1: partial sums of every block.
   with_channel_block(c_out, kAccumulators, [&](auto block) {

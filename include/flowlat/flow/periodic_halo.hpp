@@ -14,7 +14,8 @@ class PeriodicHalo {
   PeriodicHalo(const Geometry& g, int radius);
 
   // Elements per channel of a padded tensor: the padded lattice, then
-  // kReadSlack zeros, so loads of a few lanes past a row's end stay inside.
+  // kReadSlack zeros, so loads of a few lanes past a row's end stay inside
+  // and read finite values.
   index_t padded_volume() const { return padded_volume_; }
   static constexpr index_t kReadSlack = 16;
 
@@ -28,9 +29,8 @@ class PeriodicHalo {
   // (-r..r)^d as in Geometry::stencil; entry n - 1 - o is minus entry o.
   SiteList displacements() const { return displacements_; }
 
-  // A [capacity][channels][padded_volume()] tensor, zero (the slack stays so).
-  Tensor allocate(const std::string& label, index_t capacity, int channels) const;
-  // padded = in with its halo, configs 0..n-1, all channels.
+  // padded = in with its halo (and zero slack), configs 0..n-1, all channels;
+  // padded is [>=n][channels][padded_volume()].
   void fill(const Tensor& in, index_t n, const Tensor& padded) const;
 
  private:

@@ -3,9 +3,11 @@
 // gather from a copy of the input with a periodic halo (PeriodicHalo).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "flowlat/flow/activation.hpp"
+#include "flowlat/flow/conv_workspace.hpp"
 #include "flowlat/flow/parameters.hpp"
 #include "flowlat/flow/periodic_halo.hpp"
 #include "flowlat/lattice/geometry.hpp"
@@ -22,9 +24,9 @@ class StencilConv {
  public:
   // Registers weight then bias in `store` as name.weight, name.bias.
   // InputError naming the layer when a channel count is outside 1..kMaxChannels
-  // or the kernel is not odd.
+  // or the kernel is not odd. Scratch comes from `workspace` (a new one if null).
   StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
-              const std::string& name);
+              const std::string& name, std::shared_ptr<ConvWorkspace> workspace = nullptr);
 
   // PyTorch's default init: weights and bias uniform in (-1/sqrt(fan_in),
   // 1/sqrt(fan_in)), fan_in = c_in k^d, drawn from CounterRng(seed, layer_id)
@@ -66,8 +68,8 @@ class StencilConv {
 
  private:
   void check_tensor(const Tensor& t, int channels, index_t n, const char* what) const;
-  // scratch, grown to n configs, filled with t and its halo
-  const Tensor& padded(Tensor& scratch, const Tensor& t, index_t n) const;
+  // t with its halo, configs 0..n-1, in workspace slot `slot`
+  Tensor padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n) const;
   // The weights arranged for the gather: [ci][o][co] forward, [co][o][ci] for
   // the input gradient (each step of the gather reads consecutive weights).
   const ParamVector& gather_weights(const ParamVector& params, bool forward) const;
@@ -82,12 +84,8 @@ class StencilConv {
   index_t volume_;
   index_t weight_offset_, bias_offset_;
   PeriodicHalo halo_;
-  // Scratch grown on demand: the input and dL/d(out) with their halos, the
-  // rearranged weights, and the per-block partial weight gradients
-  // [block][c_in k^d + 1][c_out].
-  mutable Tensor padded_in_, padded_grad_;
+  std::shared_ptr<ConvWorkspace> workspace_;
   mutable ParamVector weights_;  // gather_weights()
-  mutable Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> partials_;
 };
 
 }  // namespace flowlat
