@@ -37,7 +37,11 @@ struct SitePack {
     __builtin_memcpy(&r.v, p, sizeof r.v);  // unaligned packed load
     return r;
   }
-  static SitePack splat(real_t a) { return SitePack{Vector{} + a}; }
+  static SitePack splat(real_t a) {  // a broadcast (Vector{} + a would add 0: -0 + 0 = +0)
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
+    return r;
+  }
   // A weight stored as kWeightLanes copies at p.
   static SitePack weight(const real_t* p) {
     if constexpr (kWeightLanes == kPackWidth)
@@ -50,6 +54,13 @@ struct SitePack {
   void add_product(const SitePack& a, const SitePack& b) { v += a.v * b.v; }
   real_t lane(int s) const { return v[s]; }
   void set_lane(int s, real_t value) { v[s] = value; }
+  void store(real_t* p) const { __builtin_memcpy(p, &v, sizeof v); }
+  // Lane-wise: where this > 0, a, else b.
+  SitePack where_positive(const SitePack& a, const SitePack& b) const {
+    return SitePack{v > 0 ? a.v : b.v};
+  }
+  friend SitePack operator*(const SitePack& a, const SitePack& b) { return SitePack{a.v * b.v}; }
+  friend SitePack operator-(const SitePack& a, const SitePack& b) { return SitePack{a.v - b.v}; }
 };
 #else
 inline constexpr int kWeightLanes = 1;
@@ -84,6 +95,24 @@ struct SitePack {
   }
   KOKKOS_INLINE_FUNCTION real_t lane(int s) const { return v[s]; }
   KOKKOS_INLINE_FUNCTION void set_lane(int s, real_t value) { v[s] = value; }
+  KOKKOS_INLINE_FUNCTION void store(real_t* p) const {
+    for (int s = 0; s < kPackWidth; ++s) p[s] = v[s];
+  }
+  KOKKOS_INLINE_FUNCTION SitePack where_positive(const SitePack& a, const SitePack& b) const {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = v[s] > 0 ? a.v[s] : b.v[s];
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION friend SitePack operator*(const SitePack& a, const SitePack& b) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] * b.v[s];
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION friend SitePack operator-(const SitePack& a, const SitePack& b) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] - b.v[s];
+    return r;
+  }
 };
 #endif
 
@@ -93,6 +122,12 @@ KOKKOS_INLINE_FUNCTION SitePack load_partial(const real_t* p, int len) {
   SitePack r = SitePack::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, p[s]);
   return r;
+}
+
+// The first len lanes of x to p (p[len..] untouched).
+KOKKOS_INLINE_FUNCTION void store_partial(real_t* p, const SitePack& x, int len) {
+  if (len == kPackWidth) return x.store(p);
+  for (int s = 0; s < len; ++s) p[s] = x.lane(s);
 }
 
 // Lanes in order, so a sum does not depend on the pack width's grouping.

@@ -47,6 +47,36 @@ struct SlotGrid {
   }
 };
 
+// ---- activations lane by lane ----------------------------------------------------
+// activate() and activation_slope_from_output() (activation.hpp) on a pack,
+// with the same arithmetic; the switch stays outside the lanes.
+KOKKOS_INLINE_FUNCTION SitePack activate_pack(Activation act, const SitePack& pre) {
+  switch (act) {
+    case Activation::LeakyReLU:
+      return pre.where_positive(pre, SitePack::splat(leaky_relu_slope()) * pre);
+    case Activation::Tanh: {
+      SitePack r;
+      for (int s = 0; s < kPackWidth; ++s) r.set_lane(s, math::tanh(pre.lane(s)));
+      return r;
+    }
+    default:
+      return pre;
+  }
+}
+
+// f'(pre) * g with f' taken from post = f(pre).
+KOKKOS_INLINE_FUNCTION SitePack times_slope(Activation act, const SitePack& post,
+                                            const SitePack& g) {
+  switch (act) {
+    case Activation::LeakyReLU:
+      return post.where_positive(SitePack::splat(1.0), SitePack::splat(leaky_relu_slope())) * g;
+    case Activation::Tanh:
+      return (SitePack::splat(1.0) - post * post) * g;
+    default:
+      return g;
+  }
+}
+
 // ---- the gather shared by forward and the input gradient ----------------------
 // dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + sign offset_o))
 // with the weights arranged [c'][o][c] (GatherWeights). Forward: c' = ci,
@@ -103,18 +133,16 @@ struct StencilGather {
         }
       }
       for (int t = 0; t < kSlots && first + t < slots; ++t)
-        for (int j = 0; j < kBlock; ++j)
-          for (int s = 0; s < slot[t].len; ++s) {
-            const index_t x = slot[t].site + s;
-            const real_t sum = acc[j][t].lane(s);
-            a.dst(b, c0 + j, x) =
-                a.forward
-                    ? activate(a.act, sum)
-                    : (a.act == Activation::Identity
-                           ? sum
-                           : activation_slope_from_output(a.act, a.slope_source(b, c0 + j, x)) *
-                                 sum);
-          }
+        for (int j = 0; j < kBlock; ++j) {
+          const index_t x = slot[t].site;
+          const int len = slot[t].len;
+          SitePack r = acc[j][t];
+          if (a.forward)
+            r = activate_pack(a.act, r);
+          else if (a.act != Activation::Identity)  // else there is no slope source
+            r = times_slope(a.act, load_partial(&a.slope_source(b, c0 + j, x), len), r);
+          store_partial(&a.dst(b, c0 + j, x), r, len);
+        }
     }
   }
 };
