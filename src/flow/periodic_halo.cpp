@@ -66,6 +66,8 @@ PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
   row_starts_ = to_device("halo.row_starts", starts);
   source_rows_ = to_device("halo.source_rows", sources);
   displacements_ = to_device("halo.displacements", disp);
+  for (auto& shift : disp) shift = -shift;
+  mirrored_ = to_device("halo.mirrored_displacements", disp);
 }
 
 void PeriodicHalo::fill(const Tensor& in, index_t n, const Tensor& padded) const {

@@ -78,10 +78,11 @@ KOKKOS_INLINE_FUNCTION SitePack times_slope(Activation act, const SitePack& post
 }
 
 // ---- the gather shared by forward and the input gradient ----------------------
-// dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + sign offset_o))
+// dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + shift_o))
 // with the weights arranged [c'][o][c] (GatherWeights). Forward: c' = ci,
-// c = co, sign +1, epilogue bias + activation; input gradient: c' = co, c = ci,
-// mirrored offsets (sign -1), epilogue the slope of the input's activation.
+// c = co, shift_o = offset_o, epilogue bias + activation; input gradient:
+// c' = co, c = ci, shift_o = -offset_o, epilogue the slope of the input's
+// activation.
 //
 // A work item computes kBlock channels at kSlots slots of one config: kBlock x
 // kSlots accumulators stay in registers (8 packs on the host), each loaded
@@ -95,8 +96,8 @@ struct GatherArgs {
   Tensor src;  // with halo
   Tensor dst;
   Tensor slope_source;  // input gradient: the layer input, for its activation slope
-  SiteList displacements;
-  int src_channels, dst_channels, n_offsets, sign;
+  SiteList shifts;      // in the padded tensor
+  int src_channels, dst_channels, n_offsets;
   Activation act;
   bool forward;
 };
@@ -120,12 +121,13 @@ struct StencilGather {
         for (int t = 0; t < kSlots; ++t)
           acc[j][t] = SitePack::splat(a.forward ? a.params(a.b0 + c0 + j) : 0.0);
       const real_t* w = &a.weights(c0 * kWeightLanes);
+      const index_t* shifts = &a.shifts(0);
       for (int cs = 0; cs < a.src_channels; ++cs) {
-        const real_t* src = &a.src(b, cs, 0);
+        const real_t* src[kSlots];
+        for (int t = 0; t < kSlots; ++t) src[t] = &a.src(b, cs, slot[t].padded);
         for (int o = 0; o < a.n_offsets; ++o, w += a.dst_channels * kWeightLanes) {
-          const index_t shift = a.sign * a.displacements(o);
           SitePack v[kSlots];
-          for (int t = 0; t < kSlots; ++t) v[t] = SitePack::load(src + slot[t].padded + shift);
+          for (int t = 0; t < kSlots; ++t) v[t] = SitePack::load(src[t] + shifts[o]);
           for (int j = 0; j < kBlock; ++j) {
             const SitePack wj = SitePack::weight(w + j * kWeightLanes);
             for (int t = 0; t < kSlots; ++t) acc[j][t].add_scaled(wj, v[t]);
@@ -198,7 +200,7 @@ struct WeightGradBlocks {
   static constexpr int kSlots = kAccumulators / kBlock;
   Tensor in, d_padded;
   Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part;
-  SiteList displacements;
+  SiteList mirrored;  // shifts to y - offset_o
   SlotGrid grid;
   index_t n_rows, block_rows, blocks_per_config;  // lattice rows; per block
   index_t rows;                                   // (ci, o) rows, then the bias row
@@ -212,7 +214,7 @@ struct WeightGradBlocks {
     const int c0 = int(item % channel_blocks) * kBlock;
     const bool bias = row == rows - 1;
     const int ci = bias ? 0 : int(row / n_offsets);
-    const index_t shift = bias ? 0 : -displacements(row % n_offsets);
+    const index_t shift = bias ? 0 : mirrored(row % n_offsets);
     const index_t b = blk / blocks_per_config;
     const index_t first_row = (blk % blocks_per_config) * block_rows;
     const index_t last_row = first_row + block_rows < n_rows ? first_row + block_rows : n_rows;
@@ -338,7 +340,6 @@ void StencilConv::forward_activated(const ParamVector& params, const Tensor& in,
                   c_in_,
                   c_out_,
                   n_offsets_,
-                  +1,
                   act,
                   true};
   gather(args, SlotGrid(halo_), n);
@@ -378,19 +379,9 @@ void StencilConv::input_grad(const ParamVector& params, const Tensor& d_out_padd
                              const Tensor& d_in, Activation in_activation, const Tensor& in) const {
   // in(y) feeds out(x) through offset o when y = x + offset_o: dL/d(in) gathers
   // d_out at y - offset_o with the transposed weights.
-  GatherArgs args{gather_weights(params, false),
-                  params,
-                  0,
-                  d_out_padded,
-                  d_in,
-                  in,
-                  halo_.displacements(),
-                  c_out_,
-                  c_in_,
-                  n_offsets_,
-                  -1,
-                  in_activation,
-                  false};
+  GatherArgs args{
+      gather_weights(params, false),  params, 0,     d_out_padded, d_in,          in,
+      halo_.mirrored_displacements(), c_out_, c_in_, n_offsets_,   in_activation, false};
   gather(args, SlotGrid(halo_), n);
 }
 
@@ -413,7 +404,7 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
     const WeightGradBlocks<decltype(block)::value> blocks{in,
                                                           d_out_padded,
                                                           part,
-                                                          halo_.displacements(),
+                                                          halo_.mirrored_displacements(),
                                                           SlotGrid(halo_),
                                                           n_rows,
                                                           block_rows,

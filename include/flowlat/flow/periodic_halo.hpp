@@ -28,6 +28,8 @@ class PeriodicHalo {
   // [o]: padded index of x + offset_o minus that of x, offsets row-major over
   // (-r..r)^d as in Geometry::stencil; entry n - 1 - o is minus entry o.
   SiteList displacements() const { return displacements_; }
+  // [o]: minus displacements()[o], for gathers through the mirrored stencil.
+  SiteList mirrored_displacements() const { return mirrored_; }
 
   // padded = in with its halo (and zero slack), configs 0..n-1, all channels;
   // padded is [>=n][channels][padded_volume()].
@@ -36,7 +38,7 @@ class PeriodicHalo {
  private:
   int radius_, row_length_, padded_row_length_;
   index_t padded_volume_;
-  SiteList row_starts_, displacements_;
+  SiteList row_starts_, displacements_, mirrored_;
   SiteList source_rows_;  // [padded row]: first site of the lattice row it copies
 };
 
