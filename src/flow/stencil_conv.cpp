@@ -28,6 +28,8 @@ struct Slot {
   int len;         // sites in the slot
 };
 
+static_assert(kPackWidth <= PeriodicHalo::kReadSlack, "loads past a row stay in the slack");
+
 struct SlotGrid {
   SiteList row_starts;
   index_t per_row;  // slots per row
