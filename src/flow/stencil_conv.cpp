@@ -81,7 +81,7 @@ KOKKOS_INLINE_FUNCTION SitePack times_slope(Activation act, const SitePack& post
 
 // ---- the gather shared by forward and the input gradient ----------------------
 // dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + shift_o))
-// with the weights arranged [c'][o][c] (GatherWeights). Forward: c' = ci,
+// with the weights arranged [c'][o][c] (StencilConv::gather_weights). Forward: c' = ci,
 // c = co, shift_o = offset_o, epilogue bias + activation; input gradient:
 // c' = co, c = ci, shift_o = -offset_o, epilogue the slope of the input's
 // activation.
