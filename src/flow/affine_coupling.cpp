@@ -25,13 +25,15 @@ std::vector<int> net_channels(const std::vector<int>& hidden) {
 
 AffineCoupling::AffineCoupling(const Geometry& geometry, int frozen_parity,
                                const CouplingOptions& options, ParameterStore& store,
-                               const std::string& name, index_t capacity)
+                               const std::string& name, index_t capacity,
+                               std::shared_ptr<ConvWorkspace> workspace)
     : geometry_(geometry),
       frozen_parity_(frozen_parity),
       equivariance_(options.equivariance),
       net_(geometry, net_channels(options.hidden), options.kernel, options.hidden_activation,
            options.final_activation, store, name + ".net",
-           options.equivariance == Equivariance::Z2 ? 2 * capacity : capacity),
+           options.equivariance == Equivariance::Z2 ? 2 * capacity : capacity,
+           std::move(workspace)),
       frozen_("coupling.frozen", geometry.volume()) {
   const index_t V = geometry.volume();
   const index_t net_batch = equivariance_ == Equivariance::Z2 ? 2 * capacity : capacity;

@@ -8,17 +8,19 @@
 namespace flowlat {
 
 ConvNet::ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
-                 Activation final, ParameterStore& store, const std::string& name, index_t capacity)
+                 Activation final, ParameterStore& store, const std::string& name, index_t capacity,
+                 std::shared_ptr<ConvWorkspace> workspace)
     : name_(name), hidden_(hidden), final_(final), capacity_(capacity), volume_(g.volume()) {
   if (channels.size() < 2)
     throw InputError("flow network " + name + ": needs input and output channels, got " +
                      std::to_string(channels.size()) + " channel counts");
   if (capacity < 1) throw RuntimeFailure("flow network " + name + ": capacity must be positive");
   const index_t V = volume_;
+  if (!workspace) workspace = std::make_shared<ConvWorkspace>();
   layers_.reserve(channels.size() - 1);
   for (std::size_t i = 0; i + 1 < channels.size(); ++i) {
     layers_.emplace_back(g, channels[i], channels[i + 1], kernel, store,
-                         name + ".conv" + std::to_string(i));
+                         name + ".conv" + std::to_string(i), workspace);
     post_.emplace_back(name + ".post" + std::to_string(i), capacity, channels[i + 1], V);
     grad_.emplace_back(name + ".grad" + std::to_string(i), capacity, channels[i + 1], V);
   }
@@ -69,7 +71,7 @@ void ConvNet::forward(const ParamVector& params, const Tensor& in, index_t n, co
 }
 
 void ConvNet::backward(const ParamVector& params, const Tensor& d_out, index_t n,
-                       const Tensor& d_in, const ParamVector& grads) {
+                       const Tensor& d_in_net, const ParamVector& grads) {
   if (n > capacity_)
     throw RuntimeFailure("flow network " + name_ + ": batch " + std::to_string(n) +
                          " exceeds capacity " + std::to_string(capacity_));
@@ -82,15 +84,12 @@ void ConvNet::backward(const ParamVector& params, const Tensor& d_out, index_t n
     d = grad_[last];
   }
   for (int i = last; i >= 0; --i) {
+    // Layer i's input is hidden(pre of layer i-1): the input gradient takes
+    // its slope as well. The first layer's input is the net's input.
     const Tensor& in = i == 0 ? input_ : post_[i - 1];
-    layers_[i].accumulate_weight_grads(in, d, n, grads);
-    if (i > 0) {
-      // in = hidden(pre of layer i-1): the gather applies its slope as well.
-      layers_[i].backward_input(params, d, n, grad_[i - 1], hidden_, in);
-      d = grad_[i - 1];
-    } else if (d_in.size() != 0) {
-      layers_[0].backward_input(params, d, n, d_in, Activation::Identity, Tensor());
-    }
+    const Tensor& d_in = i == 0 ? d_in_net : grad_[i - 1];
+    layers_[i].backward(params, in, d, n, d_in, grads, i == 0 ? Activation::Identity : hidden_);
+    d = d_in;
   }
 }
 

@@ -15,10 +15,12 @@ Flow::Flow(const Geometry& geometry, const FlowArchitecture& architecture, index
       capacity_(capacity),
       logdet_("flow.logdet", capacity),
       grad_logdet_("flow.grad_logdet", capacity) {
+  // The couplings run one after another: one workspace for all their convolutions.
+  const auto workspace = std::make_shared<ConvWorkspace>();
   for (int k = 0; k < architecture.n_layers; ++k) {
     layers_.push_back(std::make_unique<AffineCoupling>(geometry, k % 2, architecture.coupling,
                                                        store_, "coupling" + std::to_string(k),
-                                                       capacity));
+                                                       capacity, workspace));
     inputs_.emplace_back("flow.layer_input" + std::to_string(k), capacity, geometry.volume());
   }
   store_.allocate();

@@ -2,6 +2,7 @@
 // arXiv:2101.08176): frozen sites feed a CNN giving (s, t), active sites
 // become x exp(s) + t, and log|det J| = sum of s over active sites.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,11 @@ struct CouplingOptions {
 
 class AffineCoupling {
  public:
-  // Sites with parity == frozen_parity are frozen.
+  // Sites with parity == frozen_parity are frozen. The net takes scratch from
+  // `workspace` (one of its own if null).
   AffineCoupling(const Geometry& geometry, int frozen_parity, const CouplingOptions& options,
-                 ParameterStore& store, const std::string& name, index_t capacity);
+                 ParameterStore& store, const std::string& name, index_t capacity,
+                 std::shared_ptr<ConvWorkspace> workspace = nullptr);
 
   void initialize(const ParamVector& params, std::uint64_t seed, std::uint32_t first_layer_id) const;
   std::uint32_t n_layers() const { return net_.n_layers(); }

@@ -2,6 +2,7 @@
 // final act, with a hand-written backward pass.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,11 @@ class ConvNet {
  public:
   // channels = {c_in, hidden..., c_out}, e.g. {1, 8, 8, 2}; layer i is named
   // name.conv<i>. capacity = the largest batch; the net owns the buffers that
-  // keep the forward activations backward needs.
+  // keep the forward activations backward needs. The layers take scratch from
+  // `workspace` (one of their own if null).
   ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
-          Activation final, ParameterStore& store, const std::string& name, index_t capacity);
+          Activation final, ParameterStore& store, const std::string& name, index_t capacity,
+          std::shared_ptr<ConvWorkspace> workspace = nullptr);
 
   // Layer i draws from stream first_layer_id + i.
   void initialize(const ParamVector& params, std::uint64_t seed,

@@ -1,18 +1,20 @@
 // Periodic k^d convolution on a lattice of any dimension d = 1..4: PyTorch's
 // Conv{1,2,3}d with padding_mode='circular' (a cross-correlation), written as a
-// gather through the geometry's stencil table.
+// gather from a copy of the input with a periodic halo (PeriodicHalo).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "flowlat/flow/activation.hpp"
+#include "flowlat/flow/conv_workspace.hpp"
 #include "flowlat/flow/parameters.hpp"
+#include "flowlat/flow/periodic_halo.hpp"
 #include "flowlat/lattice/geometry.hpp"
 
 namespace flowlat {
 
-// The kernels keep one accumulator per channel (times a tile of sites) in a
-// local array of this size.
+// The largest channel count of a layer.
 inline constexpr int kMaxChannels = 64;
 
 // Parameters in the store, PyTorch's layout: weight [c_out][c_in][k^d] (offsets
@@ -22,9 +24,9 @@ class StencilConv {
  public:
   // Registers weight then bias in `store` as name.weight, name.bias.
   // InputError naming the layer when a channel count is outside 1..kMaxChannels
-  // or the kernel is not odd.
+  // or the kernel is not odd. Scratch comes from `workspace` (a new one if null).
   StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
-              const std::string& name);
+              const std::string& name, std::shared_ptr<ConvWorkspace> workspace = nullptr);
 
   // PyTorch's default init: weights and bias uniform in (-1/sqrt(fan_in),
   // 1/sqrt(fan_in)), fan_in = c_in k^d, drawn from CounterRng(seed, layer_id)
@@ -38,17 +40,18 @@ class StencilConv {
                          const Tensor& out) const;
 
   // grads += dL/dw, dL/dbias summed over the n configs (accumulate);
-  // d_in = dL/d(in) (overwrite; an empty View skips it).
+  // d_in = f'(pre) * dL/d(in) (overwrite; an empty View skips it), where
+  // in = f(pre) came out of activation `in_activation` (Identity: plain dL/d(in)).
   void backward(const ParamVector& params, const Tensor& in, const Tensor& d_out, index_t n,
-                const Tensor& d_in, const ParamVector& grads) const;
+                const Tensor& d_in, const ParamVector& grads,
+                Activation in_activation = Activation::Identity) const;
 
-  // The two halves of backward(), for networks that fuse activations:
+  // The two halves of backward(), each on its own:
   // grads += dL/dw, dL/dbias. Deterministic: partial sums over fixed blocks of
   // (config, site), added in a fixed order; no atomics, independent of threads.
   void accumulate_weight_grads(const Tensor& in, const Tensor& d_out, index_t n,
                                const ParamVector& grads) const;
-  // d_in = f'(pre) * dL/d(in), where in = f(pre) came out of activation
-  // `in_activation` (Identity: plain dL/d(in)). A gather through the mirrored
+  // d_in = f'(pre) * dL/d(in) as in backward(). A gather through the mirrored
   // stencil (no atomics), organised like forward().
   void backward_input(const ParamVector& params, const Tensor& d_out, index_t n, const Tensor& d_in,
                       Activation in_activation, const Tensor& in) const;
@@ -65,14 +68,24 @@ class StencilConv {
 
  private:
   void check_tensor(const Tensor& t, int channels, index_t n, const char* what) const;
+  // t with its halo, configs 0..n-1, in workspace slot `slot`
+  Tensor padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n) const;
+  // The weights arranged for the gather: [ci][o][co] forward, [co][o][ci] for
+  // the input gradient (each step of the gather reads consecutive weights).
+  const ParamVector& gather_weights(const ParamVector& params, bool forward) const;
+  // The kernels, given dL/d(out) with its halo.
+  void add_weight_grads(const Tensor& in, const Tensor& d_out_padded, index_t n,
+                        const ParamVector& grads) const;
+  void input_grad(const ParamVector& params, const Tensor& d_out_padded, index_t n,
+                  const Tensor& d_in, Activation in_activation, const Tensor& in) const;
 
   std::string name_;
   int c_in_, c_out_, kernel_, n_offsets_;
   index_t volume_;
   index_t weight_offset_, bias_offset_;
-  SiteTable table_;  // [site][offset]: site + offset, periodic
-  // Per-block partial weight gradients [block][c_in k^d + 1][c_out], grown on demand.
-  mutable Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> partials_;
+  PeriodicHalo halo_;
+  std::shared_ptr<ConvWorkspace> workspace_;
+  mutable ParamVector weights_;  // gather_weights()
 };
 
 }  // namespace flowlat

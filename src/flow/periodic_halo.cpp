@@ -1,0 +1,99 @@
+// PeriodicHalo: the padded index arithmetic (host tables) and the fill kernel.
+#include "flowlat/flow/periodic_halo.hpp"
+
+#include <vector>
+
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/error.hpp"
+
+namespace flowlat {
+
+namespace {
+SiteList to_device(const std::string& label, const std::vector<index_t>& values) {
+  SiteList list(Kokkos::view_alloc(label, Kokkos::WithoutInitializing), values.size());
+  auto h = Kokkos::create_mirror_view(list);
+  for (std::size_t i = 0; i < values.size(); ++i) h(i) = values[i];
+  Kokkos::deep_copy(list, h);
+  return list;
+}
+}  // namespace
+
+PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
+    : radius_(radius), row_length_(g.extent(g.dim() - 1)) {
+  if (radius < 0) throw InputError("periodic halo: negative radius " + std::to_string(radius));
+  const int d = g.dim(), r = radius;
+  padded_row_length_ = row_length_ + 2 * r;
+  std::vector<index_t> stride(d);  // of the padded lattice, last direction fastest
+  index_t padded_sites = 1;
+  for (int mu = d - 1; mu >= 0; --mu) {
+    stride[mu] = padded_sites;
+    padded_sites *= g.extent(mu) + 2 * r;
+  }
+  padded_volume_ = padded_sites + kReadSlack;
+
+  // Lattice rows and padded rows, both row-major over directions 0..d-2.
+  const index_t n_rows = g.volume() / row_length_;
+  const index_t n_padded_rows = padded_sites / padded_row_length_;
+  std::vector<index_t> starts(n_rows), sources(n_padded_rows);
+  for (index_t i = 0; i < n_rows; ++i) {
+    const auto c = g.coords(i * row_length_);
+    index_t p = r;  // the first site sits r elements into its padded row
+    for (int mu = 0; mu + 1 < d; ++mu) p += (c[mu] + r) * stride[mu];
+    starts[i] = p;
+  }
+  for (index_t pr = 0; pr < n_padded_rows; ++pr) {
+    std::array<int, kMaxDim> c{};
+    index_t rest = pr;
+    for (int mu = d - 2; mu >= 0; --mu) {
+      const int padded_extent = g.extent(mu) + 2 * r;
+      const int q = int(rest % padded_extent);
+      rest /= padded_extent;
+      c[mu] = ((q - r) % g.extent(mu) + g.extent(mu)) % g.extent(mu);
+    }
+    sources[pr] = g.site(c);
+  }
+  const int k = 2 * r + 1, n_offsets = Geometry::stencil_size(k, d);
+  std::vector<index_t> disp(n_offsets);
+  for (int o = 0; o < n_offsets; ++o) {
+    int rest = o;
+    index_t shift = 0;
+    for (int mu = d - 1; mu >= 0; --mu) {  // last direction fastest, as Geometry::stencil
+      shift += index_t(rest % k - r) * stride[mu];
+      rest /= k;
+    }
+    disp[o] = shift;
+  }
+  row_starts_ = to_device("halo.row_starts", starts);
+  source_rows_ = to_device("halo.source_rows", sources);
+  displacements_ = to_device("halo.displacements", disp);
+  for (auto& shift : disp) shift = -shift;
+  mirrored_ = to_device("halo.mirrored_displacements", disp);
+}
+
+void PeriodicHalo::fill(const Tensor& in, index_t n, const Tensor& padded) const {
+  const int channels = int(in.extent(1));
+  if (index_t(padded.extent(0)) < n || int(padded.extent(1)) != channels ||
+      index_t(padded.extent(2)) != padded_volume_)
+    throw RuntimeFailure("periodic halo: padded tensor does not match its input");
+  const int r = radius_, L = row_length_, P = padded_row_length_;
+  const int left = ((-r) % L + L) % L;
+  const index_t padded_volume = padded_volume_;  // the site the halo's first element copies
+  const index_t n_padded_rows = index_t(source_rows_.extent(0));
+  const auto sources = source_rows_;
+  // One work item per (config, channel) runs through the padded rows: the
+  // interior of a row is a contiguous copy, the r elements at either end wrap.
+  Kokkos::parallel_for(
+      "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
+        real_t* channel = &padded(b, c, 0);
+        for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
+        for (index_t pr = 0; pr < n_padded_rows; ++pr) {
+          const real_t* src = &in(b, c, sources(pr));
+          real_t* dst = &padded(b, c, pr * P);
+          for (int j = 0; j < L; ++j) dst[r + j] = src[j];
+          for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
+          for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
+        }
+      });
+}
+
+}  // namespace flowlat

@@ -1,0 +1,140 @@
+// Values at kPackWidth consecutive sites of one row: the unit the convolution
+// kernels load, multiply and add. On the host one pack is one SIMD register of
+// the target (GCC/Clang vector types: 2 doubles for SSE2/NEON, 4 with AVX, 8
+// with AVX-512); written with plain arrays and loops GCC vectorises the channel
+// loops around each update instead, with shuffles, several times slower. GPU
+// compilers get one site per thread (as does a host build with
+// -DFLOWLAT_PLAIN_SITE_PACKS, to test that path; -DFLOWLAT_PACK_WIDTH=w
+// widens its plain array).
+#pragma once
+#include "flowlat/core/types.hpp"
+
+namespace flowlat {
+
+#if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
+    !defined(SYCL_LANGUAGE_VERSION) && !defined(FLOWLAT_PLAIN_SITE_PACKS)
+#if defined(__AVX512F__)
+inline constexpr int kPackWidth = 8;
+#elif defined(__AVX__)
+inline constexpr int kPackWidth = 4;
+#else
+inline constexpr int kPackWidth = 2;
+#endif
+// Weights stored as kWeightLanes copies: SSE2 has no broadcast load, and a
+// shuffle per weight would compete with the multiplies for the same ports.
+#if defined(__AVX__) || !defined(__x86_64__)
+inline constexpr int kWeightLanes = 1;
+#else
+inline constexpr int kWeightLanes = kPackWidth;
+#endif
+
+struct SitePack {
+  typedef real_t Vector __attribute__((vector_size(kPackWidth * sizeof(real_t))));
+  Vector v;
+
+  static SitePack load(const real_t* p) {
+    SitePack r;
+    __builtin_memcpy(&r.v, p, sizeof r.v);  // unaligned packed load
+    return r;
+  }
+  static SitePack splat(real_t a) {  // a broadcast (Vector{} + a would add 0: -0 + 0 = +0)
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
+    return r;
+  }
+  // A weight stored as kWeightLanes copies at p.
+  static SitePack weight(const real_t* p) {
+    if constexpr (kWeightLanes == kPackWidth)
+      return load(p);
+    else
+      return splat(*p);
+  }
+  void add_scaled(const SitePack& w, const SitePack& x) { v += w.v * x.v; }
+  void add_scaled(real_t w, const SitePack& x) { v += w * x.v; }  // this += w * x
+  void add_product(const SitePack& a, const SitePack& b) { v += a.v * b.v; }
+  real_t lane(int s) const { return v[s]; }
+  void set_lane(int s, real_t value) { v[s] = value; }
+  void store(real_t* p) const { __builtin_memcpy(p, &v, sizeof v); }
+  // Lane-wise: where this > 0, a, else b.
+  SitePack where_positive(const SitePack& a, const SitePack& b) const {
+    return SitePack{v > 0 ? a.v : b.v};
+  }
+  friend SitePack operator*(const SitePack& a, const SitePack& b) { return SitePack{a.v * b.v}; }
+  friend SitePack operator-(const SitePack& a, const SitePack& b) { return SitePack{a.v - b.v}; }
+};
+#else
+inline constexpr int kWeightLanes = 1;
+#ifdef FLOWLAT_PACK_WIDTH
+inline constexpr int kPackWidth = FLOWLAT_PACK_WIDTH;
+#else
+inline constexpr int kPackWidth = 1;
+#endif
+
+struct SitePack {
+  real_t v[kPackWidth];
+
+  KOKKOS_INLINE_FUNCTION static SitePack load(const real_t* p) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = p[s];
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION static SitePack splat(real_t a) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION static SitePack weight(const real_t* p) { return splat(*p); }
+  KOKKOS_INLINE_FUNCTION void add_scaled(real_t w, const SitePack& x) {
+    for (int s = 0; s < kPackWidth; ++s) v[s] += w * x.v[s];
+  }
+  KOKKOS_INLINE_FUNCTION void add_scaled(const SitePack& w, const SitePack& x) {
+    for (int s = 0; s < kPackWidth; ++s) v[s] += w.v[s] * x.v[s];
+  }
+  KOKKOS_INLINE_FUNCTION void add_product(const SitePack& a, const SitePack& b) {
+    for (int s = 0; s < kPackWidth; ++s) v[s] += a.v[s] * b.v[s];
+  }
+  KOKKOS_INLINE_FUNCTION real_t lane(int s) const { return v[s]; }
+  KOKKOS_INLINE_FUNCTION void set_lane(int s, real_t value) { v[s] = value; }
+  KOKKOS_INLINE_FUNCTION void store(real_t* p) const {
+    for (int s = 0; s < kPackWidth; ++s) p[s] = v[s];
+  }
+  KOKKOS_INLINE_FUNCTION SitePack where_positive(const SitePack& a, const SitePack& b) const {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = v[s] > 0 ? a.v[s] : b.v[s];
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION friend SitePack operator*(const SitePack& a, const SitePack& b) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] * b.v[s];
+    return r;
+  }
+  KOKKOS_INLINE_FUNCTION friend SitePack operator-(const SitePack& a, const SitePack& b) {
+    SitePack r;
+    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] - b.v[s];
+    return r;
+  }
+};
+#endif
+
+// The first len lanes from p, the rest 0 (p[len..] is never read).
+KOKKOS_INLINE_FUNCTION SitePack load_partial(const real_t* p, int len) {
+  if (len == kPackWidth) return SitePack::load(p);
+  SitePack r = SitePack::splat(0);
+  for (int s = 0; s < len; ++s) r.set_lane(s, p[s]);
+  return r;
+}
+
+// The first len lanes of x to p (p[len..] untouched).
+KOKKOS_INLINE_FUNCTION void store_partial(real_t* p, const SitePack& x, int len) {
+  if (len == kPackWidth) return x.store(p);
+  for (int s = 0; s < len; ++s) p[s] = x.lane(s);
+}
+
+// Lanes in order, so a sum does not depend on the pack width's grouping.
+KOKKOS_INLINE_FUNCTION real_t lane_sum(const SitePack& p) {
+  real_t total = 0;
+  for (int s = 0; s < kPackWidth; ++s) total += p.lane(s);
+  return total;
+}
+
+}  // namespace flowlat
