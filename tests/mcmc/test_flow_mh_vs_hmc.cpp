@@ -106,7 +106,7 @@ TEST(FlowMhVsHmc, ForwardKlModelOn8x8) {
   // training data: snapshots of 32 HMC chains (seed 11, independent of the
   // reference run below), every 2nd trajectory after thermalization
   const index_t data_chains = 32;
-  const int snapshots = 40;
+  const int snapshots = 200;
   Field data("data", data_chains * snapshots, theory.dof());
   {
     Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 11, 0, data_chains, 0.2);
@@ -128,5 +128,5 @@ TEST(FlowMhVsHmc, ForwardKlModelOn8x8) {
   adam.lr = 3e-3;
   ForwardKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, data, 64, adam, 2);
   for (int t = 0; t < 500; ++t) trainer.step();
-  compare_flow_mh_with_hmc(theory, flow, block, 400, 32, 1500);
+  compare_flow_mh_with_hmc(theory, flow, block, 800, 32, 1500);
 }
