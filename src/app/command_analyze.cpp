@@ -2,7 +2,6 @@
 // every observable of one or more ensembles, side by side, recomputed from the
 // stored time series (not from the run's own summary). With two files the last
 // column is their difference in units of the combined error.
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -12,6 +11,7 @@
 #include "commands.hpp"
 #include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/core/error.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
 
 namespace flowlat {
@@ -75,12 +75,8 @@ Column analyze_file(const std::string& path) {
   for (const auto& name : r.record_names()) {
     if (name == "accept") add("acceptance", r.record(name));
     if (name == "log_weight") {  // flow-MH: ESS/N of the recorded proposals
-      const std::vector<double> w = r.record(name);
-      double w_max = -1e300, s1 = 0, s2 = 0;
-      for (double v : w) w_max = std::max(w_max, v);
-      for (double v : w) s1 += std::exp(v - w_max), s2 += std::exp(2 * (v - w_max));
       char ess[64];
-      std::snprintf(ess, sizeof ess, ", ESS/N %.4f", s2 > 0 ? s1 * s1 / (double(w.size()) * s2) : 0.0);
+      std::snprintf(ess, sizeof ess, ", ESS/N %.4f", ess_per_sample(r.record(name)));
       c.label += ess;
     }
   }

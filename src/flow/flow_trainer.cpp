@@ -3,50 +3,13 @@
 #include "flowlat/flow/flow_trainer.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <vector>
 
 #include "flowlat/core/batch_policy.hpp"
-#include "flowlat/core/math.hpp"
 #include "flowlat/core/philox.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 
 namespace flowlat {
-
-double ess_per_sample(const MpiContext& mpi, const BatchScalar& log_w, index_t n,
-                      index_t global_n) {
-  double local_max = -1e300;
-  Kokkos::parallel_reduce(
-      "ess.max", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& m) { m = log_w(b) > m ? log_w(b) : m; },
-      Kokkos::Max<double>(local_max));
-  double w_max = local_max;
-  MPI_Allreduce(&local_max, &w_max, 1, MPI_DOUBLE, MPI_MAX, mpi.comm());
-  double sums[2] = {0, 0};
-  Kokkos::parallel_reduce(
-      "ess.sum_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& s) { s += math::exp(log_w(b) - w_max); }, sums[0]);
-  Kokkos::parallel_reduce(
-      "ess.sum_w2", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& s) { s += math::exp(2 * (log_w(b) - w_max)); }, sums[1]);
-  double global[2];
-  MPI_Allreduce(sums, global, 2, MPI_DOUBLE, MPI_SUM, mpi.comm());
-  return global[1] > 0 ? global[0] * global[0] / (double(global_n) * global[1]) : 0.0;
-}
-
-double expected_imh_acceptance(const std::vector<double>& log_w) {
-  if (log_w.empty()) return 0;
-  double w_max = -1e300;
-  for (double w : log_w) w_max = std::max(w_max, w);
-  double norm = 0, acc = 0;
-  for (double wi : log_w) {
-    const double weight = std::exp(wi - w_max);
-    if (weight == 0) continue;
-    double mean = 0;
-    for (double wj : log_w) mean += wj >= wi ? 1.0 : std::exp(wj - wi);
-    norm += weight;
-    acc += weight * mean / double(log_w.size());
-  }
-  return norm > 0 ? acc / norm : 0.0;
-}
 
 namespace {
 
@@ -105,8 +68,9 @@ double FlowTrainer::sample_flow_batch(std::uint32_t t) {
   Kokkos::parallel_for(
       "train.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(index_t b) { log_w(b) = -S(b) - log_q(b); });
-  last_ess_ = ess_per_sample(mpi_, log_w, n, global_batch_);
-  last_acceptance_ = expected_imh_acceptance(allgather_batch(mpi_, log_w, n));
+  const std::vector<double> all_log_w = allgather_batch(mpi_, log_w, n);
+  last_ess_ = ess_per_sample(all_log_w);
+  last_acceptance_ = expected_imh_acceptance(all_log_w);
   double loss = 0;
   MPI_Allreduce(&local_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, mpi_.comm());
   return loss / double(global_batch_);

@@ -1,14 +1,25 @@
-// The training history's acceptance estimate: exact on small cases, and equal
-// to the acceptance of an actual independence-MH chain whose proposals are
-// drawn from the batch itself (its stationary law is the reweighted batch).
+// Figures from log-weights: ESS/N on exact cases; the training history's
+// acceptance estimate exact on small cases and equal to the acceptance of an
+// actual independence-MH chain whose proposals are drawn from the batch
+// itself (its stationary law is the reweighted batch).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
-#include "flowlat/flow/flow_trainer.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 
 using namespace flowlat;
+
+TEST(EssPerSample, ExactCases) {
+  EXPECT_DOUBLE_EQ(ess_per_sample({0.7, 0.7, 0.7}), 1.0);
+  // weights 1 and 2: (1 + 2)^2 / (2 (1 + 4)) = 0.9, shifted by a large
+  // constant (800 + ln 2 carries an input rounding of ~1e-13)
+  EXPECT_NEAR(ess_per_sample({800.0, 800.0 + std::log(2.0)}), 0.9, 1e-12);
+  // one weight dominates: ESS -> 1 sample of N
+  EXPECT_NEAR(ess_per_sample({0.0, -800.0, -800.0, -800.0}), 0.25, 1e-14);
+  EXPECT_EQ(ess_per_sample({}), 0.0);
+}
 
 TEST(ImhAcceptance, PerfectModelAcceptsEverything) {
   EXPECT_DOUBLE_EQ(expected_imh_acceptance({0.3, 0.3, 0.3, 0.3}), 1.0);

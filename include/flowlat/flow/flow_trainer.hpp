@@ -4,7 +4,6 @@
 // stay identical everywhere. A loss is a subclass filling loss_and_gradient().
 #pragma once
 #include <cstdint>
-#include <vector>
 
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/flow/adam.hpp"
@@ -61,17 +60,5 @@ class FlowTrainer {
  private:
   Adam adam_;
 };
-
-// The acceptance rate of independence Metropolis-Hastings with this flow at
-// equilibrium, E_{x~p, y~q} min(1, e^{w(y) - w(x)}), estimated from one batch of
-// flow samples with log-weights w_i: x ~ p by self-normalised reweighting,
-//   a = sum_i (e^{w_i} / sum_k e^{w_k}) (1/N) sum_j min(1, e^{w_j - w_i}).
-// Deterministic (no accept/reject draws); O(N^2) on the host, N = batch size.
-double expected_imh_acceptance(const std::vector<double>& log_w);
-
-// ESS/N = (sum e^w)^2 / (N sum e^{2w}) of log-weights spread over ranks
-// (local values 0..n-1 of `log_w`), computed stably with the global max.
-double ess_per_sample(const MpiContext& mpi, const BatchScalar& log_w, index_t n,
-                      index_t global_n);
 
 }  // namespace flowlat
