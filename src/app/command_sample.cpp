@@ -1,13 +1,16 @@
 // `flowlat sample`: one exact Markov chain by independence Metropolis-Hastings
 // with proposals from a trained flow, generated in parallel on all ranks.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "chain_run.hpp"
 #include "summary_table.hpp"
+#include "flowlat/core/comma_list.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/flow/flow_config.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
@@ -43,18 +46,12 @@ class BlockGather {
   FieldHost all_;
 };
 
-std::string join(const std::vector<int>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-  return s;
-}
 
 // /model of a flow-MH ensemble: which flow proposed (the parameters are
 // identified by their hash; the model file holds them).
 std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFileContents& m,
                                                                   bool transferred) {
   const FlowArchitecture& a = m.architecture;
-  std::vector<int> hidden(a.coupling.hidden.begin(), a.coupling.hidden.end());
   std::string couplings;
   for (const auto& [name, value] : m.couplings)
     couplings += (couplings.empty() ? "" : ",") + name + "=" + h5::shortest_text(value);
@@ -64,11 +61,11 @@ std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFil
           {"training_steps", std::to_string(m.adam_step)},
           {"trained_theory", m.theory_name},
           {"trained_couplings", couplings},
-          {"trained_shape", join(m.shape)},
+          {"trained_shape", comma_list(m.shape)},
           {"transferred", transferred ? "true" : "false"},
           {"coupling", m.coupling},
           {"layers", std::to_string(a.n_layers)},
-          {"hidden", join(hidden)},
+          {"hidden", comma_list(a.coupling.hidden)},
           {"kernel", std::to_string(a.coupling.kernel)},
           {"equivariance", equivariance_to_name(a.coupling.equivariance)},
           {"activation", activation_name(a.coupling.hidden_activation)},
@@ -131,7 +128,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   log.info("flowlat sample: " + theory->name() + " on " + geometry.shape_string() + ", model " +
            model_path + " (hash " + model.params_hash + ", " + std::to_string(model.adam_step) +
            " training steps" +
-           (transferred ? ", trained on " + join(model.shape) + ", transferred" : std::string()) +
+           (transferred ? ", trained on " + comma_list(model.shape) + ", transferred" : std::string()) +
            "), " + std::to_string(therm) + " + " +
            std::to_string(n_prop) + " proposals in blocks of " + std::to_string(block) + " on " +
            std::to_string(mpi.size()) + " ranks");
@@ -139,7 +136,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   ScalarFieldObservables observables(geometry, 1);
   Measurement measurement;
   Field one("sample.state", 1, theory->dof());
-  auto one_host = Kokkos::create_mirror_view(one);
   BatchScalar one_action("sample.state_action", 1);
   FieldHost state_host("sample.state_host", 1, theory->dof());  // rank 0: current state
 
@@ -187,21 +183,12 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
     std::snprintf(fig, sizeof fig, "acc %.3f", element > therm ? double(accepted) / double(element - therm) : 0.0);
     progress.update(first + in_block, fig);
   }
-  (void)one_host;
 
   // Summary: acceptance, ESS/N of all proposals, and every observable with
   // Gamma-method errors on the chain (one replica). Rank 0 holds the series;
   // every rank computes the same table for the collective attribute writes.
   for (auto& series : obs_series) broadcast_series(mpi, series);
-  double w_max = -1e300;
-  for (double w : all_log_w) w_max = std::max(w_max, w);
-  double s1 = 0, s2 = 0;
-  for (double w : all_log_w) {
-    const double e = std::exp(w - w_max);
-    s1 += e;
-    s2 += e * e;
-  }
-  const double ess = all_log_w.empty() ? 0 : s1 * s1 / (double(all_log_w.size()) * s2);
+  const double ess = ess_per_sample(all_log_w);
   const double acceptance = n_prop > 0 ? double(accepted) / double(n_prop) : 0.0;
   SummaryTable table;
   table.add_value("acceptance", acceptance);

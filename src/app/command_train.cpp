@@ -151,16 +151,11 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     progress.update(t + 1 - first, figure(r.loss, r.ess_per_sample));
     if (r.step % log_every == 0 || t + 1 == steps) {
       // one batch is noisy: loss, ESS/N and acceptance averaged since the last line
-      const std::size_t n = history.size();
-      const std::size_t window = std::min<std::size_t>(n, std::size_t(log_every));
-      double loss = 0, ess = 0, acc = 0;
-      for (std::size_t i = n - window; i < n; ++i)
-        loss += history.loss[i], ess += history.ess[i], acc += history.acceptance[i];
+      const TrainingHistory::Means m = history.means_of_last(std::size_t(log_every));
       char line[200];
       std::snprintf(line, sizeof line,
                     "  step %7lld  loss %11.5f  ESS/N %.4f  acc %.3f  |grad| %.3e  lr %.3e  %8.1f s",
-                    r.step, loss / double(window), ess / double(window), acc / double(window),
-                    r.grad_norm, r.learning_rate, elapsed);
+                    r.step, m.loss, m.ess, m.acceptance, r.grad_norm, r.learning_rate, elapsed);
       log.info(line);
     }
     if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
@@ -180,14 +175,10 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                 taken, seconds, seconds > 0 ? double(taken) / seconds : 0.0, mpi.size());
   log.info(line);
   if (taken > 0) {
-    const std::size_t window = std::size_t(std::max<long long>(1, taken / 10));
-    const std::size_t n = history.size();
-    double loss = 0, ess = 0, acc = 0;
-    for (std::size_t i = n - window; i < n; ++i)
-      loss += history.loss[i], ess += history.ess[i], acc += history.acceptance[i];
+    const TrainingHistory::Means m = history.means_of_last(std::size_t(taken / 10));
     std::snprintf(line, sizeof line,
                   "  last %zu steps (mean): loss %.5f  ESS/N %.4f  acceptance (estimate) %.3f",
-                  window, loss / double(window), ess / double(window), acc / double(window));
+                  m.window, m.loss, m.ess, m.acceptance);
     log.info(line);
   }
   log.info("  written: " + model_path);

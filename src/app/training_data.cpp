@@ -3,29 +3,20 @@
 
 #include <cstdlib>
 
+#include "flowlat/core/comma_list.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 
 namespace flowlat {
 
-namespace {
-
-std::string join(const std::vector<std::int64_t>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-  return s;
-}
-
-}  // namespace
-
 Field read_training_data(const std::string& path, const Theory& theory) {
   const std::string where = "train.data: ensemble '" + path + "'";
   try {
     const EnsembleReader reader(path);
-    if (join(reader.field_shape()) != join(theory.field_shape()))
-      throw InputError(where + " has configurations of shape " + join(reader.field_shape()) +
-                       ", this run has " + join(theory.field_shape()));
+    if (reader.field_shape() != theory.field_shape())
+      throw InputError(where + " has configurations of shape " + comma_list(reader.field_shape()) +
+                       ", this run has " + comma_list(theory.field_shape()));
     // Training at one point on an ensemble of another is almost surely a
     // mistake: the forward-KL model would target the wrong distribution.
     if (reader.has_config_value("theory.name") &&

@@ -3,10 +3,12 @@
 // naming the file.
 #include "flowlat/io/model_file.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
+#include "flowlat/core/comma_list.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/flow/flow_config.hpp"
@@ -23,12 +25,6 @@ using h5::check;
 
 constexpr int kModelFormatVersion = 1;
 constexpr const char* kModelKind = "flowlat model";
-
-std::string join(const std::vector<int>& values) {
-  std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::to_string(values[i]);
-  return out;
-}
 
 // "8,8" -> {8, 8}; InputError naming the file and attribute if malformed.
 std::vector<int> parse_int_list(const std::string& text, const std::string& path,
@@ -114,7 +110,7 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
   const h5::ObjectRef model{model_group.get(), "/model", root.file};
   const FlowArchitecture& a = flow.architecture();
   h5::write_int64_attr(model, "n_layers", a.n_layers);
-  h5::write_string_attr(model, "hidden", join(a.coupling.hidden));
+  h5::write_string_attr(model, "hidden", comma_list(a.coupling.hidden));
   h5::write_int64_attr(model, "kernel", a.coupling.kernel);
   h5::write_string_attr(model, "coupling", "affine");
   h5::write_string_attr(model, "equivariance", equivariance_to_name(a.coupling.equivariance));
@@ -124,7 +120,7 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
   h5::write_string_attr(model, "theory.name", theory.name());
   for (const auto& [name, value] : theory.couplings())
     h5::write_double_attr(model, "theory." + name, value);
-  h5::write_string_attr(model, "lattice.shape", join(flow.geometry().extents()));
+  h5::write_string_attr(model, "lattice.shape", comma_list(flow.geometry().extents()));
 
   const std::vector<double> params = host_parameters(flow);
   h5::write_int64_attr(model, "n_params", std::int64_t(params.size()));
@@ -280,6 +276,19 @@ void TrainingHistory::append(const TrainStepResult& r, double wall_time_seconds)
   wall_time.push_back(wall_time_seconds);
 }
 
+TrainingHistory::Means TrainingHistory::means_of_last(std::size_t window) const {
+  Means m;
+  const std::size_t n = size();
+  m.window = std::min(std::max<std::size_t>(window, 1), n);
+  for (std::size_t i = n - m.window; i < n; ++i)
+    m.loss += loss[i], m.ess += ess[i], m.acceptance += acceptance[i];
+  if (m.window > 0) {
+    const double w = double(m.window);
+    m.loss /= w, m.ess /= w, m.acceptance /= w;
+  }
+  return m;
+}
+
 std::string parameter_hash(const std::vector<double>& values) {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
   const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
@@ -358,19 +367,19 @@ void check_model_matches(const ModelFileContents& model, const Config& config,
   if (!transfer) {
     if (model.shape != shape)
       throw InputError("lattice.shape: model file '" + path + "' was trained with lattice.shape = " +
-                       join(model.shape) + ", this run has " + join(shape) +
+                       comma_list(model.shape) + ", this run has " + comma_list(shape) +
                        " (flowlat sample can use it on another lattice with sample.transfer = true)");
   } else if (model.shape.size() != shape.size()) {
     throw InputError("lattice.shape: model file '" + path + "' was trained in " +
                      std::to_string(model.shape.size()) + " dimensions (lattice.shape = " +
-                     join(model.shape) + "), this run has " + std::to_string(shape.size()) +
+                     comma_list(model.shape) + "), this run has " + std::to_string(shape.size()) +
                      "; sample.transfer needs the same dimension");
   }
 
   const FlowArchitecture run = flow_architecture(config);
   const FlowArchitecture& a = model.architecture;
   differ("flow.layers", std::to_string(a.n_layers), std::to_string(run.n_layers));
-  differ("flow.hidden", join(a.coupling.hidden), join(run.coupling.hidden));
+  differ("flow.hidden", comma_list(a.coupling.hidden), comma_list(run.coupling.hidden));
   differ("flow.kernel", std::to_string(a.coupling.kernel), std::to_string(run.coupling.kernel));
   differ("flow.coupling", model.coupling, config.get_string("flow.coupling"));
   differ("flow.equivariance", equivariance_to_name(a.coupling.equivariance),

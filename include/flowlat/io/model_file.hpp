@@ -25,6 +25,14 @@ struct TrainingHistory {
 
   std::size_t size() const { return step.size(); }
   void append(const TrainStepResult& r, double wall_time_seconds);
+
+  // Means of loss, ess and acceptance over the last `window` entries
+  // (at most size(), at least 1; zeros if the history is empty).
+  struct Means {
+    std::size_t window = 0;
+    double loss = 0, ess = 0, acceptance = 0;
+  };
+  Means means_of_last(std::size_t window) const;
 };
 
 struct ModelFileContents {
