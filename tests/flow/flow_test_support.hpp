@@ -17,6 +17,19 @@ inline FlowArchitecture tiny_architecture(Equivariance eq = Equivariance::None, 
   return a;
 }
 
+// The 2V configurations of a central difference around row 0 of `base`:
+// row 2j = base + h e_j, row 2j+1 = base - h e_j.
+inline Field central_difference_batch(const Field& base, index_t V, double h) {
+  const auto b = to_host(base);
+  Field shifted("central_difference_batch", 2 * V, V);
+  auto sh = Kokkos::create_mirror_view(shifted);
+  for (index_t j = 0; j < V; ++j)
+    for (int s = 0; s < 2; ++s)
+      for (index_t x = 0; x < V; ++x) sh(2 * j + s, x) = b(0, x) + (x == j ? (s ? -h : h) : 0.0);
+  Kokkos::deep_copy(shifted, sh);
+  return shifted;
+}
+
 // log|det A| of a dense n x n matrix (row-major) by LU with partial pivoting.
 inline double log_abs_det(std::vector<double> a, int n) {
   double logdet = 0;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "flow_mh_samples.hpp"
 #include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
@@ -13,6 +14,7 @@
 #include "flowlat/theory/phi4.hpp"
 
 using namespace flowlat;
+using namespace flowlat::testing_support;
 
 namespace {
 
@@ -80,34 +82,11 @@ TEST(FlowMetropolis, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
     ReverseKlTrainer trainer(self, flow, theory, 32, adam, 6);
     for (int t = 0; t < 100; ++t) trainer.step();
   }
-  FlowProposer proposer(self, flow, theory, 8, block);
-  IndependenceChain chain(8);
-  ScalarFieldObservables obs(g, block);
-  BatchScalar action("S", block);
-  Measurement m;
-  const auto names = ScalarFieldObservables::scalar_names();
-  std::vector<std::vector<double>> series(names.size());
-  std::vector<double> w, current(names.size(), 0.0);
-  long long accepted = 0, offered = 0;
-  for (int k = 0; k < 400; ++k) {
-    proposer.propose(std::int64_t(k) * block, w);
-    theory.action(proposer.configurations(), block, action);
-    obs.measure(proposer.configurations(), block, action, m);
-    for (index_t i = 0; i < block; ++i) {
-      if (chain.offer(std::int64_t(k) * block + i, w[i]))
-        for (std::size_t o = 0; o < names.size(); ++o) current[o] = m.scalars[o][i];
-      accepted += chain.state() == std::int64_t(k) * block + i;
-      ++offered;
-      for (std::size_t o = 0; o < names.size(); ++o) series[o].push_back(current[o]);
-    }
-  }
-  const double acceptance = double(accepted) / offered;
-  std::printf("  acceptance %.3f over %lld proposals\n", acceptance, offered);
-  EXPECT_LT(acceptance, 0.8);  // the model really is imperfect
+  const FlowMhSamples f = flow_mh_samples(theory, flow, block, 400, 8);
+  std::printf("  acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
+  EXPECT_LT(f.acceptance(), 0.8);  // the model really is imperfect
   auto check = [&](const std::string& name, double exact) {
-    std::size_t o = 0;
-    while (names[o] != name) ++o;
-    const auto r = gamma_method({series[o]});
+    const auto r = gamma_method({f.series.at(name)});
     std::printf("  %-6s %.5f +- %.5f (tau_int %.1f)  exact %.5f  (%+.2f sigma)\n", name.c_str(),
                 r.mean, r.error, r.tau_int, exact, (r.mean - exact) / r.error);
     EXPECT_LT(std::abs(r.mean - exact), 4 * r.error) << name;

@@ -11,9 +11,9 @@
 #include <cmath>
 
 #include "chain_samples.hpp"
+#include "flow_mh_samples.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
-#include "flowlat/mcmc/flow_metropolis.hpp"
 #include "flowlat/mcmc/hmc.hpp"
 #include "flowlat/theory/phi4.hpp"
 
@@ -26,53 +26,22 @@ namespace {
 // an HMC run of `chains` x `trajectories`.
 void compare_flow_mh_with_hmc(const Theory& theory, Flow& flow, index_t block, int n_blocks,
                               index_t chains, int trajectories) {
-  const Geometry& g = theory.geometry();
-  const MpiContext self(MPI_COMM_SELF);
-  FlowProposer proposer(self, flow, theory, 3, block);
-  IndependenceChain chain(3);
-  ScalarFieldObservables obs(g, block);
-  BatchScalar action("S", block);
-  Measurement m;
-  const auto names = ScalarFieldObservables::scalar_names();
-  std::map<std::string, std::vector<double>> series;
-  std::vector<double> w, current(names.size(), 0.0);
-  // reweighting (NIS) estimate from the same proposals: sum e^w O / sum e^w
-  std::map<std::string, double> rw_num;
-  double rw_den = 0, w_ref = 0;
-  long long accepted = 0, offered = 0;
-  for (int k = 0; k < n_blocks; ++k) {
-    proposer.propose(std::int64_t(k) * block, w);
-    if (k == 0) w_ref = w[0];
-    theory.action(proposer.configurations(), block, action);
-    obs.measure(proposer.configurations(), block, action, m);
-    for (index_t i = 0; i < block; ++i) {
-      const bool acc = chain.offer(std::int64_t(k) * block + i, w[i]);
-      if (acc)
-        for (std::size_t o = 0; o < names.size(); ++o) current[o] = m.scalars[o][i];
-      accepted += acc;
-      const double e = std::exp(w[i] - w_ref);
-      rw_den += e;
-      for (std::size_t o = 0; o < names.size(); ++o) rw_num[names[o]] += e * m.scalars[o][i];
-      ++offered;
-      for (std::size_t o = 0; o < names.size(); ++o) series[names[o]].push_back(current[o]);
-    }
-  }
-  const double acceptance = double(accepted) / offered;
-  std::printf("  flow-MH acceptance %.3f over %lld proposals\n", acceptance, offered);
-  EXPECT_LT(acceptance, 0.9);  // under-trained: far from a perfect model
+  const FlowMhSamples f = flow_mh_samples(theory, flow, block, n_blocks, 3);
+  std::printf("  flow-MH acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
+  EXPECT_LT(f.acceptance(), 0.9);  // under-trained: far from a perfect model
 
   Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 4, 0, chains, 0.2);
   const auto h = sample_chains(theory, hmc, chains, 200, trajectories, 1, false);
-  const double V = double(g.volume());
+  const double V = double(theory.geometry().volume());
   for (const char* name : {"absM", "chi2", "E"}) {
-    const auto a = gamma_method({series[name]});
+    const auto a = gamma_method({f.series.at(name)});
     const auto b = h.gamma(name);
     const double sigma = std::hypot(a.error, b.error);
     const double per = std::string(name) == "absM" ? 1 / V : 1.0;  // |M|/V
     std::printf("  %-5s flow-MH %.5f +- %.5f (tau %.1f)   HMC %.5f +- %.5f   %+.2f sigma"
                 "   (reweighted %.5f)\n", name, a.mean * per, a.error * per, a.tau_int,
                 b.mean * per, b.error * per, (a.mean - b.mean) / sigma,
-                rw_num[name] / rw_den * per);
+                f.reweighted.at(name) * per);
     EXPECT_LT(std::abs(a.mean - b.mean), 4 * sigma) << name;
     EXPECT_LT(sigma, 0.03 * std::abs(b.mean)) << name << ": not enough statistics";
   }
