@@ -38,6 +38,8 @@ import time
 import h5py
 import numpy as np
 
+from machine_state import loadavg, system_busy_seconds
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TORCH_REF = os.path.join(HERE, "torch_reference.py")
@@ -58,24 +60,6 @@ def conv_flop_per_config():
 
 # ----------------------------------------------------------------------------
 # Machine state
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return [float(v) for v in f.read().split()[:3]]
-    except OSError:
-        return None
-
-
-def system_busy_seconds():
-    """CPU seconds the whole machine has been busy (all processes)."""
-    try:
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_info():

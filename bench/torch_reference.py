@@ -43,6 +43,8 @@ import time
 import torch
 import torch.nn as nn
 
+from machine_state import loadavg, system_busy_seconds
+
 # ----------------------------------------------------------------------------
 # Physics
 
@@ -318,15 +320,18 @@ def conv_flops_per_config(a):
 # Bench mode
 
 
-def system_busy_seconds():
-    """CPU seconds spent by the whole machine (all processes), from /proc/stat."""
-    try:
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    # user nice system idle iowait irq softirq steal ...
-    return (v[0] + v[1] + v[2] + v[5] + v[6]) / os.sysconf("SC_CLK_TCK")
+def reverse_kl_step(flow, opt, B, dtype, a):
+    """One training step, the same work as one step of `flowlat train`: prior
+    draws, forward, action, loss, backward, Adam, and the batch ESS/N.
+    Returns (loss, ESS/N) of the batch."""
+    z = flow.prior_sample(B, dtype)
+    phi, logq = flow(z)
+    S = phi4_action(phi, a.m2, a.lam)
+    loss = (logq + S).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item(), ess_per_sample(-S - logq)
 
 
 def time_rate(fn, warmup, warmup_seconds, seconds, reps):
@@ -359,14 +364,6 @@ def time_rate(fn, warmup, warmup_seconds, seconds, reps):
     return out
 
 
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return [float(v) for v in f.read().split()[:3]]
-    except OSError:
-        return None
-
-
 def run_bench(a):
     flow, dtype = setup(a)
     opt = torch.optim.Adam(flow.parameters(), lr=a.lr)
@@ -375,17 +372,7 @@ def run_bench(a):
     z_fixed = flow.prior_sample(B, dtype)
 
     def train_step():
-        # the same work as one step of `flowlat train`: prior draws, forward,
-        # action, loss, backward, Adam, and the batch ESS/N
-        z = flow.prior_sample(B, dtype)
-        phi, logq = flow(z)
-        S = phi4_action(phi, a.m2, a.lam)
-        loss = (logq + S).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        loss.item()
-        ess_per_sample(-S - logq)
+        reverse_kl_step(flow, opt, B, dtype, a)
 
     def forward():
         with torch.no_grad():
@@ -482,15 +469,7 @@ def run_train(a):
     c0, s0 = time.process_time(), system_busy_seconds()
     t0 = time.perf_counter()
     for step in range(1, steps + 1):
-        z = flow.prior_sample(B, dtype)
-        phi, logq = flow(z)
-        S = phi4_action(phi, a.m2, a.lam)
-        loss = (logq + S).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        lv = loss.item()
-        ess = ess_per_sample(-S - logq)
+        lv, ess = reverse_kl_step(flow, opt, B, dtype, a)
         wall = time.perf_counter() - t0
         h_loss.append(lv)
         h_ess.append(ess)
