@@ -1,6 +1,6 @@
 // `flowlat hmc`: independent HMC chains of the configured theory.
 #include "chain_run.hpp"
-#include "flowlat/mcmc/hmc.hpp"
+#include "flowlat/mcmc/hmc_settings.hpp"
 
 namespace flowlat {
 
@@ -10,11 +10,9 @@ int command_hmc(const MpiContext& mpi, const Invocation& inv) {
   const auto theory = make_theory(config, geometry);
   prepare_output(mpi, config);
   const ChainRange local = mpi.split(config.get_int("hmc.chains"));
-  const MdIntegrator integrator(integrator_from_name(config.get_string("hmc.integrator")),
-                                int(config.get_int("hmc.steps")),
-                                config.get_real("hmc.trajectory_length"));
-  Hmc hmc(*theory, integrator, std::uint64_t(config.get_int("run.seed")), local.begin,
-          std::max<index_t>(local.count, 1), config.get_real("hmc.length_jitter"));
+  const HmcSettings settings = hmc_settings(config);
+  Hmc hmc(*theory, settings.integrator, std::uint64_t(config.get_int("run.seed")), local.begin,
+          std::max<index_t>(local.count, 1), settings.lengths);
   run_chains(mpi, config, inv, ChainRunKeys{"hmc", "hmc.trajectories", "traj"}, *theory, hmc,
              local);
   return 0;

@@ -78,8 +78,10 @@ const std::vector<KeySpec>& all_keys() {
       choice_key("hmc.integrator", "omelyan", {"leapfrog", "omelyan"}, "molecular dynamics"),
       int_key("hmc.steps", "10", "integrator steps per trajectory", 1),
       real_key("hmc.trajectory_length", "1", "molecular-dynamics time per trajectory", 0, true),
-      bounded_real_key("hmc.length_jitter", "0",
-                       "scale each trajectory length by a uniform factor in [1-j, 1+j]", 0, 0.999),
+      choice_key("hmc.length_distribution", "uniform", {"uniform", "fixed"},
+                 "uniform: each trajectory's MD time uniform on (0, 2 trajectory_length], in "
+                 "steps of at most trajectory_length/steps (ergodic); fixed: always "
+                 "trajectory_length (reflects modes with omega tau near k pi: not ergodic)"),
 
       int_key("metropolis.sweeps", "1000", "sweeps after thermalization", 0, kMaxStep),
       int_key("metropolis.thermalization", "200", "sweeps discarded first", 0, kMaxStep),

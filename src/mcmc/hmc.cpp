@@ -3,17 +3,18 @@
 
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/error.hpp"
 #include "flowlat/core/math.hpp"
 
 namespace flowlat {
 
 Hmc::Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t seed,
-         std::int64_t first_chain, index_t capacity, double length_jitter)
+         std::int64_t first_chain, index_t capacity, LengthDistribution lengths)
     : theory_(theory),
       integrator_(integrator),
       seed_(seed),
       first_chain_(first_chain),
-      length_jitter_(length_jitter),
+      lengths_(lengths),
       phi_old_("hmc.phi_old", capacity, theory.dof()),
       p_("hmc.momentum", capacity, theory.dof()),
       force_("hmc.force", capacity, theory.dof()),
@@ -36,12 +37,19 @@ void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) cons
       });
 }
 
-double Hmc::length_scale(std::uint32_t trajectory) const {
-  if (length_jitter_ == 0.0) return 1.0;
+LengthDistribution length_distribution_from_name(const std::string& name) {
+  if (name == "uniform") return LengthDistribution::Uniform;
+  if (name == "fixed") return LengthDistribution::Fixed;
+  throw InputError("hmc.length_distribution: unknown distribution '" + name + "'");
+}
+
+double Hmc::trajectory_length(std::uint32_t trajectory) const {
+  const double tau = integrator_.trajectory_length();
+  if (lengths_ == LengthDistribution::Fixed) return tau;
   // one draw per trajectory from a stream no chain uses, identical on every rank
   double u, unused;
   CounterRng(seed_, 0xFFFFFFFFu).uniform2(RandomPurpose::HmcLength, trajectory, 0, u, unused);
-  return 1.0 + length_jitter_ * (2 * u - 1);
+  return 2 * tau * (1 - u);  // u in (0, 1): length in (0, 2 tau)
 }
 
 void Hmc::hamiltonian(const Field& phi, const Field& p, index_t n, const BatchScalar& H) const {
@@ -61,7 +69,7 @@ void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
   Kokkos::deep_copy(phi_old, phi);
   draw_momenta(p, n, trajectory);
   hamiltonian(phi, p, n, h_start_);
-  integrator_.integrate(theory_, phi, p, force_, n, length_scale(trajectory));
+  integrator_.integrate(theory_, phi, p, force_, n, trajectory_length(trajectory));
   hamiltonian(phi, p, n, h_end_);
 
   const auto h0 = h_start_, h1 = h_end_;

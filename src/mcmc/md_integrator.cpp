@@ -2,6 +2,9 @@
 // step costs one (leapfrog) or two (Omelyan) force evaluations.
 #include "flowlat/mcmc/md_integrator.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
 
@@ -13,49 +16,64 @@ IntegratorKind integrator_from_name(const std::string& name) {
   throw InputError("hmc.integrator: unknown integrator '" + name + "'");
 }
 
+// p -= h F and phi += h p; free functions, as nvcc wants for device lambdas
+void md_kick(const BatchSitePolicy& range, const Field& p, const Field& force, real_t h) {
+  Kokkos::parallel_for(
+      "md.kick", range, KOKKOS_LAMBDA(index_t b, index_t x) { p(b, x) -= h * force(b, x); });
+}
+void md_drift(const BatchSitePolicy& range, const Field& phi, const Field& p, real_t h) {
+  Kokkos::parallel_for(
+      "md.drift", range, KOKKOS_LAMBDA(index_t b, index_t x) { phi(b, x) += h * p(b, x); });
+}
+
 MdIntegrator::MdIntegrator(IntegratorKind kind, int steps, double trajectory_length)
-    : eps_(trajectory_length / steps) {
-  std::vector<Substep> raw;
-  for (int s = 0; s < steps; ++s) {
-    if (kind == IntegratorKind::Leapfrog) {
-      raw.insert(raw.end(), {{true, 0.5}, {false, 1.0}, {true, 0.5}});
-    } else {
-      const double l = kOmelyanLambda;
-      raw.insert(raw.end(),
-                 {{true, l}, {false, 0.5}, {true, 1 - 2 * l}, {false, 0.5}, {true, l}});
-    }
-  }
-  for (const auto& sub : raw) {
-    if (!schedule_.empty() && sub.kick && schedule_.back().kick)
-      schedule_.back().coef += sub.coef;
-    else
-      schedule_.push_back(sub);
+    : steps_(steps), length_(trajectory_length), eps_(trajectory_length / steps) {
+  if (kind == IntegratorKind::Leapfrog) {
+    step_ = {{true, 0.5}, {false, 1.0}, {true, 0.5}};
+  } else {
+    const double l = kOmelyanLambda;
+    step_ = {{true, l}, {false, 0.5}, {true, 1 - 2 * l}, {false, 0.5}, {true, l}};
   }
 }
 
-int MdIntegrator::force_evaluations() const {
-  int n = 0;
-  for (const auto& s : schedule_) n += s.kick;
-  return n;
+int MdIntegrator::steps_for(double length) const {
+  if (length <= 0) return steps_;
+  // the tolerance keeps length = k eps at k steps despite rounding
+  return std::max(1, int(std::ceil(length / eps_ * (1 - 1e-12))));
+}
+
+int MdIntegrator::force_evaluations(int steps) const {
+  if (steps <= 0) steps = steps_;
+  int kicks = 0;
+  for (const auto& s : step_) kicks += s.kick;
+  return (kicks - 1) * steps + 1;  // merged kicks between steps
 }
 
 void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field& p,
-                             const Field& force, index_t n, double length_scale) const {
-  const index_t dof = theory.dof();
-  const auto range = batch_site_policy(n, dof);
-  for (const auto& sub : schedule_) {
-    const real_t h = sub.coef * eps_ * length_scale;
-    if (sub.kick) {
-      theory.force(phi, n, force);
-      Kokkos::parallel_for(
-          "md.kick", range,
-          KOKKOS_LAMBDA(index_t b, index_t x) { p(b, x) -= h * force(b, x); });
-    } else {
-      Kokkos::parallel_for(
-          "md.drift", range,
-          KOKKOS_LAMBDA(index_t b, index_t x) { phi(b, x) += h * p(b, x); });
+                             const Field& force, index_t n, double length) const {
+  if (length <= 0) length = length_;
+  const int steps = steps_for(length);
+  const double eps = steps == steps_ && length == length_ ? eps_ : length / steps;
+  const auto range = batch_site_policy(n, theory.dof());
+  auto kick = [&](double coef) {
+    theory.force(phi, n, force);
+    md_kick(range, p, force, coef * eps);
+  };
+  double pending = 0;  // kick coefficient not applied yet (merged across steps)
+  bool have_pending = false;
+  for (int s = 0; s < steps; ++s) {
+    for (const auto& sub : step_) {
+      if (sub.kick) {
+        pending = have_pending ? pending + sub.coef : sub.coef;
+        have_pending = true;
+        continue;
+      }
+      if (have_pending) kick(pending);
+      have_pending = false;
+      md_drift(range, phi, p, sub.coef * eps);
     }
   }
+  if (have_pending) kick(pending);
 }
 
 }  // namespace flowlat

@@ -24,12 +24,14 @@ struct ChainSamples {
 };
 
 // Starts every chain from the zero field (a unit-normal hot start puts stiff
-// phi^4 points far outside the integrator's stable step size).
+// phi^4 points far outside the integrator's stable step size), or from
+// `start` when given.
 inline ChainSamples sample_chains(const Theory& theory, ChainUpdate& update, index_t n_chain,
                                   int thermalization, int measurements, int every,
-                                  bool with_two_point) {
+                                  bool with_two_point, const Field& start = Field()) {
   const Geometry& g = theory.geometry();
   Field phi("samples.phi", n_chain, theory.dof());
+  if (start.extent(0) > 0) Kokkos::deep_copy(phi, start);
   std::vector<BatchScalar> reals;
   std::vector<BatchFlags> flags;
   for (auto& r : update.record_reals()) reals.emplace_back(r, n_chain);

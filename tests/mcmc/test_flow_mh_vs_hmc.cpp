@@ -30,7 +30,7 @@ void compare_flow_mh_with_hmc(const Theory& theory, Flow& flow, index_t block, i
   std::printf("  flow-MH acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
   EXPECT_LT(f.acceptance(), 0.9);  // under-trained: far from a perfect model
 
-  Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 4, 0, chains, 0.2);
+  Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 4, 0, chains);
   const auto h = sample_chains(theory, hmc, chains, 200, trajectories, 1, false);
   const double V = double(theory.geometry().volume());
   for (const char* name : {"absM", "chi2", "E"}) {
@@ -79,7 +79,7 @@ TEST(FlowMhVsHmc, ForwardKlModelOn8x8) {
   const int snapshots = 200;
   Field data("data", data_chains * snapshots, theory.dof());
   {
-    Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 11, 0, data_chains, 0.2);
+    Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 11, 0, data_chains);
     Field phi("phi", data_chains, theory.dof());
     const std::vector<BatchScalar> reals{BatchScalar("dH", data_chains)};
     const std::vector<BatchFlags> flags{BatchFlags("accept", data_chains)};

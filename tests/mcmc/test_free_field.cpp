@@ -40,10 +40,10 @@ TEST_P(FreeField, HmcMatchesExactPropagator) {
   const Phi4 theory(g, m2, 0.0);
   // mean trajectory length pi/(2 omega_0), omega_0 = sqrt(2 m^2): the zero
   // mode (which carries chi_2) decorrelates in about one trajectory; the
-  // jitter keeps modes with omega tau near k pi from freezing.
+  // default uniform lengths keep modes with omega tau near k pi from freezing.
   const double length = 0.5 * M_PI / std::sqrt(2 * m2);
   const index_t chains = 64;
-  Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 8, length), 2024, 0, chains, 0.5);
+  Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 8, length), 2024, 0, chains);
   const auto s = sample_chains(theory, hmc, chains, 50, 700, 1, true);
 
   const double chi2 = free_field::susceptibility(m2);

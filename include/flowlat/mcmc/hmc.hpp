@@ -2,6 +2,7 @@
 // an MD trajectory, and a Metropolis test on dH per chain.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "flowlat/core/philox.hpp"
 #include "flowlat/mcmc/chain_update.hpp"
@@ -9,15 +10,24 @@
 
 namespace flowlat {
 
+// How long each trajectory is. A fixed length tau is not ergodic: a Gaussian
+// mode with omega tau near k pi is reflected, not refreshed, by every
+// trajectory (PHYSICS.md, "HMC pitfalls"). Uniform: tau' uniform on (0, 2 tau]
+// (mean tau; Mackenzie, PLB 226 (1989) 369), integrated in ceil(tau'/eps)
+// steps of at most the nominal eps = tau / hmc.steps, so acceptance is never
+// worse than the fixed length's and the mean cost is hmc.steps + 1/2 steps.
+enum class LengthDistribution { Uniform, Fixed };
+LengthDistribution length_distribution_from_name(const std::string& name);
+
 class Hmc final : public ChainUpdate {
  public:
   // Chains 0..capacity-1 of the fields passed to update() are global chains
   // first_chain, first_chain+1, ...; each draws from its own RNG stream.
-  // length_jitter j in [0, 1): each trajectory's length is scaled by a
-  // uniform factor in [1 - j, 1 + j], the same for every chain (it breaks
-  // the resonances of a fixed length; Mackenzie, PLB 226 (1989) 369).
+  // Trajectory t has the same length in every chain (one draw per
+  // trajectory, independent of the rank count).
   Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t seed,
-      std::int64_t first_chain, index_t capacity, double length_jitter = 0.0);
+      std::int64_t first_chain, index_t capacity,
+      LengthDistribution lengths = LengthDistribution::Uniform);
 
   std::vector<std::string> record_reals() const override { return {"dH"}; }
   std::vector<std::string> record_flags() const override { return {"accept"}; }
@@ -28,7 +38,8 @@ class Hmc final : public ChainUpdate {
   // The pieces, public for tests: momenta of a trajectory, and H = p^2/2 + S.
   void draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) const;
   void hamiltonian(const Field& phi, const Field& p, index_t n, const BatchScalar& H) const;
-  double length_scale(std::uint32_t trajectory) const;
+  // MD time of trajectory `trajectory`.
+  double trajectory_length(std::uint32_t trajectory) const;
   const MdIntegrator& integrator() const { return integrator_; }
 
  private:
@@ -36,7 +47,7 @@ class Hmc final : public ChainUpdate {
   MdIntegrator integrator_;
   std::uint64_t seed_;
   std::int64_t first_chain_;
-  double length_jitter_;
+  LengthDistribution lengths_;
   Field phi_old_, p_, force_;
   BatchScalar h_start_, h_end_, scratch_;
 };
