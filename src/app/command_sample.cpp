@@ -6,6 +6,7 @@
 
 #include "chain_run.hpp"
 #include "summary_table.hpp"
+#include "flowlat/analysis/chain_diagnostics.hpp"
 #include "flowlat/core/comma_list.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/progress.hpp"
@@ -70,6 +71,33 @@ std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFil
           {"equivariance", equivariance_to_name(a.coupling.equivariance)},
           {"activation", activation_name(a.coupling.hidden_activation)},
           {"final_activation", activation_name(a.coupling.final_activation)}};
+}
+
+// Loud lines for a chain whose error estimate cannot be trusted.
+std::vector<std::string> weight_warnings(const WeightDiagnostics& w, const LongestStay& stay,
+                                         long long non_finite) {
+  std::vector<std::string> out;
+  char line[320];
+  if (w.pareto_k > kParetoKLimit) {
+    std::snprintf(line, sizeof line,
+                  "WARNING: Pareto k^ = %.2f > %.1f: the importance weights are heavy-tailed (their "
+                  "variance is effectively infinite); the chain can stick for long stretches and "
+                  "its error estimates are unreliable. Train longer or use a hybrid chain "
+                  "(flowlat hybrid).",
+                  w.pareto_k, kParetoKLimit);
+    out.emplace_back(line);
+  }
+  if (stay.fraction > 0.01) {
+    std::snprintf(line, sizeof line,
+                  "WARNING: the chain stayed %.1f%% of its length in one configuration: "
+                  "it has few independent stretches and its errors are unreliable.",
+                  100 * stay.fraction);
+    out.emplace_back(line);
+  }
+  if (non_finite > 0)
+    out.push_back("WARNING: " + std::to_string(non_finite) +
+                  " proposals had a non-finite log-weight (rejected): the model is unstable");
+  return out;
 }
 
 // Rank 0's series to every rank.
@@ -153,6 +181,10 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
     for (long long i = 0; i < in_block; ++i, ++element) {
       const std::int64_t id = first + i;
       const bool accept = chain.offer(id, log_w[i]);
+      if (element >= therm && !chain.started())
+        throw CollectiveFailure("sample: none of the first " + std::to_string(element + 1) +
+                                " proposals has a finite log-weight: the model in " + model_path +
+                                " proposes broken configurations");
       if (accept && mpi.is_root())
         for (index_t x = 0; x < theory->dof(); ++x) state_host(0, x) = gather.all()(i, x);
       if (element < therm) continue;
@@ -188,11 +220,16 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   // Gamma-method errors on the chain (one replica). Rank 0 holds the series;
   // every rank computes the same table for the collective attribute writes.
   for (auto& series : obs_series) broadcast_series(mpi, series);
-  const double ess = ess_per_sample(all_log_w);
+  const WeightDiagnostics weights = weight_diagnostics(all_log_w);
   const double acceptance = n_prop > 0 ? double(accepted) / double(n_prop) : 0.0;
+  const LongestStay stay = longest_stay(accept_series, 1);
   SummaryTable table;
   table.add_value("acceptance", acceptance);
-  table.add_value("ess_per_sample", ess);
+  table.add_value("ess_per_sample", weights.ess_per_sample);
+  table.add_value("max_weight", weights.max_weight);
+  table.add_value("pareto_k", weights.pareto_k);
+  table.add_value("longest_stay", double(stay.updates));
+  table.add_value("non_finite_proposals", double(chain.non_finite()));
   table.add("accept", accept_series, 1);
   for (std::size_t k = 0; k < obs_series.size(); ++k)
     table.add_observable(layout.obs_names[k], obs_series[k], 1, double(geometry.volume()));
@@ -202,10 +239,13 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   char line[256];
   std::snprintf(line, sizeof line,
                 "flowlat sample: done in %.1f s (%.0f proposals/s); acceptance %.4f, ESS/N %.4f "
-                "(N = %zu proposals)",
-                seconds, seconds > 0 ? double(therm + n_prop) / seconds : 0.0, acceptance, ess,
-                all_log_w.size());
+                "(N = %zu proposals), max weight %.3g, Pareto k^ %.2f, longest stay %lld "
+                "(%.2f%% of the chain)",
+                seconds, seconds > 0 ? double(therm + n_prop) / seconds : 0.0, acceptance,
+                weights.ess_per_sample, all_log_w.size(), weights.max_weight, weights.pareto_k,
+                (long long)stay.updates, 100 * stay.fraction);
   log.info(line);
+  for (const auto& warning : weight_warnings(weights, stay, chain.non_finite())) log.info(warning);
   table.print(log);
   log.info("  written: " + config.get_string("run.output"));
   return 0;

@@ -15,6 +15,7 @@
 #include "flowlat/core/progress.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "training_data.hpp"
@@ -140,28 +141,47 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
            (init ? " (continuing " + init_path + ")" : std::string()) + ", model " + model_path);
 
   log.info("  log lines: loss, ESS/N and acceptance (expected independence-MH rate, from the "
-           "batch) averaged over the steps since the previous line");
+           "batch) averaged over the steps since the previous line; max w and Pareto k^ of the "
+           "importance weights of all those steps' samples (k^ > 0.7: heavy-tailed weights)");
   const bool overwrite = config.get_bool("run.overwrite");
   bool written = false;  // once this run wrote the model file, it replaces its own file
+  long long last_saved = -1;
+  std::vector<double> window_log_w;  // every flow sample's log-weight since the last log line
   Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
   for (long long t = first; t < steps; ++t) {
-    const TrainStepResult r = trainer.step();
+    TrainStepResult r;
+    try {
+      r = trainer.step();
+    } catch (const NonFiniteTraining& e) {
+      // what the user has now: the last checkpoint of this run, or nothing new
+      throw NonFiniteTraining(std::string(e.what()) + "; " +
+                              (written ? model_path + " holds the checkpoint of step " +
+                                             std::to_string(last_saved)
+                                       : "no model written"));
+    }
     const double elapsed = progress.elapsed_seconds();
     history.append(r, wall_offset + elapsed);
+    const auto& batch_log_w = trainer.last_log_weights();
+    window_log_w.insert(window_log_w.end(), batch_log_w.begin(), batch_log_w.end());
     progress.update(t + 1 - first, figure(r.loss, r.ess_per_sample));
     if (r.step % log_every == 0 || t + 1 == steps) {
       // one batch is noisy: loss, ESS/N and acceptance averaged since the last line
       const TrainingHistory::Means m = history.means_of_last(std::size_t(log_every));
-      char line[200];
+      const WeightDiagnostics w = weight_diagnostics(window_log_w);
+      window_log_w.clear();
+      char line[240];
       std::snprintf(line, sizeof line,
-                    "  step %7lld  loss %11.5f  ESS/N %.4f  acc %.3f  |grad| %.3e  lr %.3e  %8.1f s",
-                    r.step, m.loss, m.ess, m.acceptance, r.grad_norm, r.learning_rate, elapsed);
+                    "  step %7lld  loss %11.5f  ESS/N %.4f  acc %.3f  max w %.2e  k^ %5.2f  "
+                    "|grad| %.3e  lr %.3e  %8.1f s",
+                    r.step, m.loss, m.ess, m.acceptance, w.max_weight, w.pareto_k, r.grad_norm,
+                    r.learning_rate, elapsed);
       log.info(line);
     }
     if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
       save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
                  inv.command_line, history);
       written = true;
+      last_saved = r.step;
     }
   }
   const double seconds = progress.elapsed_seconds();

@@ -104,6 +104,9 @@ int main(int argc, char** argv) {
     } catch (const flowlat::InputError& e) {
       if (mpi.is_root()) std::fprintf(stderr, "flowlat: error: %s\n", e.what());
       code = flowlat::kExitInputError;
+    } catch (const flowlat::CollectiveFailure& e) {
+      if (mpi.is_root()) std::fprintf(stderr, "flowlat: error: %s\n", e.what());
+      code = flowlat::kExitRuntimeFailure;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "flowlat: fatal error on rank %d: %s\n", mpi.rank(), e.what());
       if (mpi.size() > 1) MPI_Abort(MPI_COMM_WORLD, flowlat::kExitRuntimeFailure);

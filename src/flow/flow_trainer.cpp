@@ -3,6 +3,8 @@
 #include "flowlat/flow/flow_trainer.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include "flowlat/core/batch_policy.hpp"
@@ -68,19 +70,52 @@ double FlowTrainer::sample_flow_batch(std::uint32_t t) {
   Kokkos::parallel_for(
       "train.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(index_t b) { log_w(b) = -S(b) - log_q(b); });
-  const std::vector<double> all_log_w = allgather_batch(mpi_, log_w, n);
-  last_ess_ = ess_per_sample(all_log_w);
-  last_acceptance_ = expected_imh_acceptance(all_log_w);
+  last_log_w_ = allgather_batch(mpi_, log_w, n);
+  last_weights_ = weight_diagnostics(last_log_w_);
+  last_acceptance_ = expected_imh_acceptance(last_log_w_);
   double loss = 0;
   MPI_Allreduce(&local_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, mpi_.comm());
   return loss / double(global_batch_);
 }
 
+namespace {
+
+// Name of the first parameter block with a non-finite entry in `v` (host
+// copy), or "" if all are finite.
+std::string first_non_finite_block(const ParameterStore& store, const ParamVector& v) {
+  const auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), v);
+  for (const auto& block : store.blocks())
+    for (index_t i = block.offset; i < block.offset + block.count; ++i)
+      if (!std::isfinite(host(i))) return block.name;
+  return "";
+}
+
+bool all_finite(const ParamVector& v) {
+  int bad = 0;
+  Kokkos::parallel_reduce(
+      "train.check_finite", Kokkos::RangePolicy<ExecSpace>(0, index_t(v.extent(0))),
+      KOKKOS_LAMBDA(index_t i, int& acc) {
+        // x - x is 0 for finite x and NaN for NaN or inf (portable across Kokkos 3 and 4)
+        acc += (v(i) - v(i) == 0) ? 0 : 1;
+      },
+      bad);
+  return bad == 0;
+}
+
+}  // namespace
+
 TrainStepResult FlowTrainer::step() {
   TrainStepResult r;
   r.learning_rate = adam_.learning_rate();
+  const long long step = adam_.steps_taken() + 1;
   r.loss = loss_and_gradient(std::uint32_t(adam_.steps_taken()), true);
-  r.ess_per_sample = last_ess_;
+  if (!std::isfinite(r.loss))
+    throw NonFiniteTraining("train: the loss is " + std::to_string(r.loss) + " at step " +
+                            std::to_string(step) + " (the flow diverged; lower train.lr or set "
+                            "train.clip_norm)");
+  r.ess_per_sample = last_weights_.ess_per_sample;
+  r.max_weight = last_weights_.max_weight;
+  r.pareto_k = last_weights_.pareto_k;
   r.acceptance = last_acceptance_;
   // Sum the gradients of all ranks: one buffer, in place, identical everywhere.
   const ParamVector grads = flow_.parameters().grads();
@@ -90,7 +125,17 @@ TrainStepResult FlowTrainer::step() {
                   mpi_.comm());
     Kokkos::deep_copy(grads, host);
   }
-  r.grad_norm = adam_.step(flow_.parameters().values(), grads);
+  const ParameterStore& store = flow_.parameters();
+  if (!all_finite(grads))
+    throw NonFiniteTraining("train: non-finite gradient of " +
+                            first_non_finite_block(store, grads) + " at step " +
+                            std::to_string(step) + " (the flow diverged; lower train.lr or set "
+                            "train.clip_norm)");
+  r.grad_norm = adam_.step(store.values(), grads);
+  if (!all_finite(store.values()))
+    throw NonFiniteTraining("train: non-finite parameters in " +
+                            first_non_finite_block(store, store.values()) + " after step " +
+                            std::to_string(step));
   r.step = adam_.steps_taken();
   return r;
 }

@@ -4,6 +4,7 @@
 #include "flowlat/io/model_file.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -151,6 +152,8 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
   write_reals(h, "grad_norm", history.grad_norm);
   write_reals(h, "lr", history.lr);
   write_reals(h, "wall_time", history.wall_time);
+  write_reals(h, "max_weight", history.max_weight);
+  write_reals(h, "pareto_k", history.pareto_k);
 }
 
 // ---- reading --------------------------------------------------------------------
@@ -230,6 +233,13 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
     if (next != n_params)
       throw InputError(path + ": the parameter blocks cover " + std::to_string(next) + " of " +
                        std::to_string(n_params) + " parameters (corrupt file)");
+    // a diverged flow proposes NaNs: refuse it here, for every reader
+    for (const auto& block : c.blocks)
+      for (std::int64_t i = block.offset; i < block.offset + block.count; ++i)
+        if (!std::isfinite(c.parameters[std::size_t(i)]))
+          throw InputError(path + ": parameter " + std::to_string(i - block.offset) + " of " +
+                           block.name + " is not finite: the model is broken (its training "
+                           "diverged)");
   }
 
   if (h5::link_exists(model.id, "optimizer")) {
@@ -256,9 +266,14 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
     t.lr = read_vector<double>(h, "lr", H5T_NATIVE_DOUBLE);
     t.wall_time = read_vector<double>(h, "wall_time", H5T_NATIVE_DOUBLE);
     const std::size_t n = t.step.size();
+    // columns added later: absent in older files, read as NaN
+    for (auto [name, column] : {std::pair{"max_weight", &t.max_weight}, {"pareto_k", &t.pareto_k}})
+      *column = h5::link_exists(history_group.get(), name)
+                    ? read_vector<double>(h, name, H5T_NATIVE_DOUBLE)
+                    : std::vector<double>(n, std::nan(""));
     if (t.loss.size() != n || t.ess.size() != n || t.acceptance.size() != n ||
-        t.grad_norm.size() != n || t.lr.size() != n ||
-        t.wall_time.size() != n)
+        t.grad_norm.size() != n || t.lr.size() != n || t.wall_time.size() != n ||
+        t.max_weight.size() != n || t.pareto_k.size() != n)
       throw InputError(path + ": the /training/history datasets differ in length (corrupt file)");
   }
   return c;
@@ -274,6 +289,8 @@ void TrainingHistory::append(const TrainStepResult& r, double wall_time_seconds)
   grad_norm.push_back(r.grad_norm);
   lr.push_back(r.learning_rate);
   wall_time.push_back(wall_time_seconds);
+  max_weight.push_back(r.max_weight);
+  pareto_k.push_back(r.pareto_k);
 }
 
 TrainingHistory::Means TrainingHistory::means_of_last(std::size_t window) const {

@@ -54,13 +54,17 @@ void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
 }
 
 bool IndependenceChain::offer(std::int64_t id, double log_w) {
+  // A non-finite log-weight (a diverging flow, or S = +inf) is never
+  // accepted, not even as the first state: +inf would freeze the chain.
+  if (!std::isfinite(log_w)) {
+    ++non_finite_;
+    return false;
+  }
   bool accept = true;
   if (started()) {
     double u, unused;
     CounterRng(seed_, std::uint32_t(id)).uniform2(RandomPurpose::FlowAccept, 0, 0, u, unused);
-    // NaN log-weights (a diverging flow) are never accepted
     accept = log_w >= state_log_w_ || u < std::exp(log_w - state_log_w_);
-    if (std::isnan(log_w)) accept = false;
   }
   if (accept) {
     state_id_ = id;

@@ -18,6 +18,14 @@ class RuntimeFailure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A RuntimeFailure that every rank detects and throws identically (e.g. from
+// values that are global after an allreduce): printed once by rank 0, and
+// the job ends without MPI_Abort.
+class CollectiveFailure : public RuntimeFailure {
+ public:
+  using RuntimeFailure::RuntimeFailure;
+};
+
 inline constexpr int kExitInputError = 2;
 inline constexpr int kExitRuntimeFailure = 1;
 

@@ -5,9 +5,14 @@
 #pragma once
 #include <cstdint>
 
+#include <string>
+#include <vector>
+
+#include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/flow/adam.hpp"
 #include "flowlat/flow/flow.hpp"
+#include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/theory/theory.hpp"
 
 namespace flowlat {
@@ -17,8 +22,18 @@ struct TrainStepResult {
   double loss = 0;            // the trained loss over the global batch
   double ess_per_sample = 0;  // reweighting ESS/N of a global batch of flow samples
   double acceptance = 0;      // expected independence-MH acceptance, estimated from that batch
+  double max_weight = 0;      // largest normalised weight of that batch
+  double pareto_k = 0;        // Pareto k-hat of that batch's weights (noisy: few samples)
   double grad_norm = 0;       // global gradient norm before clipping
   double learning_rate = 0;   // used by this step
+};
+
+// Training produced a non-finite loss, gradient or parameter. Every rank
+// throws the same one (the values are global), so no rank waits in a
+// collective call; the message names the step and, where known, the block.
+class NonFiniteTraining : public CollectiveFailure {
+ public:
+  using CollectiveFailure::CollectiveFailure;
 };
 
 class FlowTrainer {
@@ -29,7 +44,13 @@ class FlowTrainer {
   FlowTrainer(const FlowTrainer&) = delete;
   FlowTrainer& operator=(const FlowTrainer&) = delete;
 
+  // One Adam step. NonFiniteTraining, before the parameters are changed, if
+  // the loss or the summed gradient is not finite, and after it if the new
+  // parameters are not.
   TrainStepResult step();
+  // The log-weights w = -S - log q of the last flow batch, every rank's, in
+  // global batch order (diagnostics pool them over several steps).
+  const std::vector<double>& last_log_weights() const { return last_log_w_; }
   Adam& optimizer() { return adam_; }
   long long steps_taken() const { return adam_.steps_taken(); }
 
@@ -55,7 +76,9 @@ class FlowTrainer {
   std::uint64_t seed_;
   Field z_, phi_, grad_phi_;
   BatchScalar log_q_, action_, log_w_;
-  double last_ess_ = 0, last_acceptance_ = 0;
+  double last_acceptance_ = 0;
+  WeightDiagnostics last_weights_;
+  std::vector<double> last_log_w_;
 
  private:
   Adam adam_;

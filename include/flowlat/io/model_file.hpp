@@ -22,6 +22,9 @@ class Config;
 struct TrainingHistory {
   std::vector<std::int64_t> step;  // 1-based Adam step
   std::vector<double> loss, ess, acceptance, grad_norm, lr, wall_time;  // wall_time: s since the run began
+  // Largest normalised weight and Pareto k-hat of each step's batch (NaN in
+  // files written before these columns existed).
+  std::vector<double> max_weight, pareto_k;
 
   std::size_t size() const { return step.size(); }
   void append(const TrainStepResult& r, double wall_time_seconds);

@@ -43,16 +43,19 @@ class IndependenceChain {
  public:
   explicit IndependenceChain(std::uint64_t seed) : seed_(seed) {}
   // Offers proposal `id` with log-weight w: accepted with min(1, exp(w - w_state)).
-  // The first proposal offered is always accepted (it starts the chain).
+  // The first proposal with a finite w starts the chain; a non-finite w is
+  // always rejected (and counted).
   bool offer(std::int64_t id, double log_w);
   std::int64_t state() const { return state_id_; }  // proposal id of the current state
   double state_log_w() const { return state_log_w_; }
   bool started() const { return state_id_ >= 0; }
+  long long non_finite() const { return non_finite_; }
 
  private:
   std::uint64_t seed_;
   std::int64_t state_id_ = -1;
   double state_log_w_ = 0;
+  long long non_finite_ = 0;
 };
 
 }  // namespace flowlat
