@@ -22,6 +22,8 @@ int command_metropolis(const MpiContext& mpi, const Invocation& inv);
 // Trains a flow (reverse or forward KL) and writes flow.model (src/app/command_train.cpp).
 int command_train(const MpiContext& mpi, const Invocation& inv);
 int command_sample(const MpiContext& mpi, const Invocation& inv);
+// HMC trajectories alternating with flow independence-MH proposals (src/app/command_hybrid.cpp).
+int command_hybrid(const MpiContext& mpi, const Invocation& inv);
 int command_inspect(const std::string& path, std::ostream& out);
 // Gamma-method table of every observable of the files, side by side.
 int command_analyze(const std::vector<std::string>& paths, std::ostream& out);

@@ -20,6 +20,7 @@ const char* kUsage =
     "commands:\n"
     "  train       train a flow (reverse or forward KL)  (inputs/phi4_train.ini)\n"
     "  sample      flow independence Metropolis-Hastings chain   (inputs/phi4_sample.ini)\n"
+    "  hybrid      chains of HMC trajectories + flow proposals  (inputs/phi4_hybrid.ini)\n"
     "  hmc         independent HMC chains            (inputs/phi4_hmc.ini)\n"
     "  metropolis  checkerboard local Metropolis     (inputs/phi4_metropolis.ini)\n"
     "  inspect F   print what an HDF5 file holds\n"
@@ -61,9 +62,10 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
       throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
     return inv.command == "hmc" ? command_hmc(mpi, inv) : command_metropolis(mpi, inv);
   }
-  if (inv.command == "train" || inv.command == "sample") {
+  if (inv.command == "train" || inv.command == "sample" || inv.command == "hybrid") {
     if (!inv.positional.empty())
       throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
+    if (inv.command == "hybrid") return command_hybrid(mpi, inv);
     return inv.command == "train" ? command_train(mpi, inv) : command_sample(mpi, inv);
   }
   if (inv.command == "inspect") {
@@ -88,7 +90,7 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
     if (mpi.is_root()) std::cout << kUsage;
     return 0;
   }
-  throw InputError("unknown command '" + inv.command + "' (expected train, sample, hmc, metropolis, inspect, analyze, keys, version, help)");
+  throw InputError("unknown command '" + inv.command + "' (expected train, sample, hybrid, hmc, metropolis, inspect, analyze, keys, version, help)");
 }
 
 }  // namespace

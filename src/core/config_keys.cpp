@@ -91,6 +91,15 @@ const std::vector<KeySpec>& all_keys() {
       real_key("metropolis.step_size", "1.5", "proposal phi' = phi + step_size*(2u-1)", 0, true),
       int_key("metropolis.hits", "1", "Metropolis hits per site and sweep", 1, 1024),
 
+      int_key("hybrid.trajectories", "2000",
+              "updates after thermalization; each is one HMC trajectory (hmc.* keys) followed by "
+              "hybrid.flow_proposals flow independence-MH proposals",
+              0, kMaxStep),
+      int_key("hybrid.thermalization", "100", "updates discarded first", 0, kMaxStep),
+      int_key("hybrid.save_every", "1", "save configuration and observables every n updates", 1),
+      int_key("hybrid.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
+      int_key("hybrid.flow_proposals", "4", "flow proposals after each HMC trajectory", 0, 1024),
+
       int_key("flow.layers", "16", "affine coupling layers (alternating checkerboard masks)", 1,
               1024),
       list_key("flow.hidden", "8,8", "hidden channels of each coupling's CNN, e.g. 8,8", 1),

@@ -47,7 +47,7 @@ double worst_deviation(const Geometry& g, double m2, const ChainSamples& s,
   for (const auto& [name, exact] : checks) {
     const GammaResult r = s.gamma(name);
     const double sigmas = std::abs(r.mean - exact) / r.error;
-    std::printf("    %-15s %.6f +- %.6f (tau_int %.2f)  exact %.6f  %+.1f sigma\n", name, r.mean,
+    std::printf("    %-15s %.8f +- %.8f (tau_int %.2f)  exact %.6f  %+.1f sigma\n", name, r.mean,
                 r.error, r.tau_int, exact, (r.mean - exact) / r.error);
     worst = std::max(worst, sigmas);
     worst_relative_error = std::max(worst_relative_error, r.error / std::abs(exact));

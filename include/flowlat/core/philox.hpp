@@ -41,6 +41,8 @@ enum class RandomPurpose : std::uint32_t {
   FlowAccept = 6,
   ParameterInit = 8,  // flow network weights; stream = layer id
   TrainingData = 9,   // forward-KL batches: which configuration; stream = batch slot
+  HybridPrior = 10,   // flow proposals of hybrid chains; stream = chain
+  HybridAccept = 11,
 };
 
 // A generator addressed by (seed, stream): key = seed, counter =
