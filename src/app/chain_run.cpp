@@ -115,6 +115,7 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   layout.n_chain = n_chain;
   layout.field_shape = theory.field_shape();
   layout.obs_names = ScalarFieldObservables::scalar_names();
+  layout.obs_by_symmetry = ScalarFieldObservables::by_symmetry();
   layout.corr = ScalarFieldObservables::corr_layout(geometry);
   layout.record_reals = update.record_reals();
   layout.record_flags = update.record_flags();

@@ -145,6 +145,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   layout.n_chain = 1;
   layout.field_shape = theory->field_shape();
   layout.obs_names = ScalarFieldObservables::scalar_names();
+  layout.obs_by_symmetry = ScalarFieldObservables::by_symmetry();
   layout.corr = ScalarFieldObservables::corr_layout(geometry);
   layout.record_reals = {"log_weight", "proposal_id", "state_log_weight"};
   layout.record_flags = {"accept"};

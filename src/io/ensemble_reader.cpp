@@ -158,6 +158,14 @@ std::vector<double> EnsembleReader::obs(const std::string& name) const {
   return impl_->series("/ensemble/obs/" + name, "observable", name, n_saved());
 }
 
+std::optional<double> EnsembleReader::obs_expectation_by_symmetry(const std::string& name) const {
+  const std::string full = "/ensemble/obs/" + name;
+  const h5::Dataset d = impl_->dataset(full, "observable", name);
+  const h5::ObjectRef ref{d.get(), full, impl_->path};
+  if (!h5::has_attr(ref, "expectation_by_symmetry")) return std::nullopt;
+  return h5::read_double_attr(ref, "expectation_by_symmetry");
+}
+
 std::int64_t EnsembleReader::corr_length(const std::string& name) const {
   const std::string full = "/ensemble/corr/" + name;
   const auto shape = impl_->dims(impl_->dataset(full, "correlator", name), full);

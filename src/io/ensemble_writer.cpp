@@ -277,8 +277,13 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   const std::int64_t block = config.get_int("run.flush_every");
   std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
   w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false, block));
-  for (const auto& name : layout.obs_names)
+  for (const auto& name : layout.obs_names) {
     w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, block));
+    for (const auto& [symmetric, value] : layout.obs_by_symmetry)
+      if (symmetric == name)
+        h5::write_double_attr({w.saved.back().dataset.get(), "/ensemble/obs/" + name, path},
+                              "expectation_by_symmetry", value);
+  }
   for (const auto& [name, len] : layout.corr)
     w.saved.push_back(
         w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false, block));

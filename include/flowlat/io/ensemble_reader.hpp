@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <optional>
 #include <vector>
 
 namespace flowlat {
@@ -44,7 +45,10 @@ class EnsembleReader {
   std::vector<std::string> corr_names() const;
   std::vector<std::string> record_names() const;
 
-  std::vector<double> obs(const std::string& name) const;   // [n_chain * n_saved], chain-major
+  std::vector<double> obs(const std::string& name) const;
+  // The value a symmetry fixes for observable `name` (its dataset attribute
+  // expectation_by_symmetry), if any.
+  std::optional<double> obs_expectation_by_symmetry(const std::string& name) const;   // [n_chain * n_saved], chain-major
   std::int64_t corr_length(const std::string& name) const;
   std::vector<double> corr(const std::string& name) const;  // [n_chain * n_saved * len]
   std::vector<double> record(const std::string& name) const;  // [n_chain * n_records], flags as 0/1

@@ -18,6 +18,10 @@ struct EnsembleLayout {
   std::int64_t n_chain = 0;                  // global number of chains (>= 1)
   std::vector<std::int64_t> field_shape;     // one configuration, e.g. {8, 8}
   std::vector<std::string> obs_names;        // /ensemble/obs/<name>   [n_chain][n_saved] float64
+  // Observables whose expectation a symmetry fixes (phi4: <M> = 0), written
+  // as the attribute `expectation_by_symmetry` of their dataset: `analyze`
+  // flags a chain whose mean disagrees as not mixing.
+  std::vector<std::pair<std::string, double>> obs_by_symmetry;
   std::vector<std::pair<std::string, std::int64_t>> corr;  // /ensemble/corr/<name> [n_chain][n_saved][len] float64
   std::vector<std::string> record_reals;     // /ensemble/mcmc/<name>  [n_chain][n_records] float64 (e.g. "dH")
   std::vector<std::string> record_flags;     // /ensemble/mcmc/<name>  [n_chain][n_records] int8 (e.g. "accept")

@@ -55,6 +55,8 @@ class ScalarFieldObservables {
   //                   the directions mu (directions of extent 1 have no non-zero
   //                   momentum and are left out; if every extent is 1, G~(0))
   static std::vector<std::string> scalar_names();
+  // Expectations fixed by the phi -> -phi symmetry of the action: <M> = 0.
+  static std::vector<std::pair<std::string, double>> by_symmetry() { return {{"M", 0.0}}; }
   // {"C_t", L_0}: C(t) = sum_{x-vec} G(t, x-vec), t along direction 0.
   static std::vector<std::pair<std::string, index_t>> corr_layout(const Geometry& geom);
 
