@@ -1,7 +1,9 @@
 // Bad input, one test per class of error: exit code 2, one line on stderr that
 // names the key or file, and no output file left behind.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -122,4 +124,79 @@ TEST_F(BadInput, SameErrorUnderMpi) {
   EXPECT_EQ(r.exit_code, 2);
   // printed once (rank 0), not once per rank
   EXPECT_EQ(r.err.find("hmc.steps"), r.err.rfind("hmc.steps")) << r.err;
+}
+
+TEST_F(BadInput, HugeCountsAreRangeErrorsNamingTheKey) {
+  const auto ini = write_ini("huge.ini", small_run(output_));
+  const std::string max64 = "18446744073709551615";
+  for (const std::string key : {"hmc.steps", "hmc.save_every", "run.flush_every", "hmc.chains"})
+    expect_one_line_error(run_flowlat("hmc --config " + ini + " --" + key + "=" + max64), key);
+  for (const std::string key : {"train.log_every", "train.checkpoint_every", "train.batch"})
+    expect_one_line_error(run_flowlat("train --" + key + "=" + max64 + " --flow.model=" + output_),
+                          key);
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --run.seed=18446744073709551616"),
+                        "run.seed");
+}
+
+TEST_F(BadInput, ConfigArgument) {
+  const auto ini = write_ini("config_arg.ini", small_run(output_));
+  expect_one_line_error(run_flowlat("hmc --config " + testing::TempDir()), "--config");
+  expect_one_line_error(run_flowlat("hmc --config="), "--config");
+  expect_one_line_error(run_flowlat("hmc --config"), "--config");
+  expect_one_line_error(run_flowlat("hmc --config --hmc.steps=3"), "--config");
+  // the first of two used to be ignored without a word
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --config=" + ini), "--config");
+  // reading fails (EIO) although opening works
+  expect_one_line_error(run_flowlat("hmc --config /proc/self/mem"), "--config");
+  // a FIFO would block the run until someone writes to it
+  const std::string fifo = testing::TempDir() + "bad_input_config.fifo";
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expect_one_line_error(run_flowlat("hmc --config " + fifo), "--config");
+  fs::remove(fifo);
+  // a syntax error names the file and line
+  const auto broken = write_ini("config_syntax.ini", "[run\n");
+  expect_one_line_error(run_flowlat("hmc --config " + broken), broken + ":1");
+}
+
+TEST_F(BadInput, KokkosOptions) {
+  const auto ini = write_ini("kokkos.ini", small_run(output_));
+  // Kokkos itself threw std::invalid_argument out of main here
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-threads=abc"),
+                        "--kokkos-threads");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-threads=0"),
+                        "--kokkos-threads");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-threads"),
+                        "--kokkos-threads");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-num-threads=-2"),
+                        "--kokkos-num-threads");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-device-id=x"),
+                        "--kokkos-device-id");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-disable-warnings=1"),
+                        "--kokkos-disable-warnings");
+  // unknown ones used to be passed to Kokkos and ignored
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-thread=2"),
+                        "--kokkos-thread");
+  // what Kokkos still checks itself: its environment
+  setenv("KOKKOS_NUM_THREADS", "abc", 1);
+  const RunResult env = run_flowlat("hmc --config " + ini);
+  unsetenv("KOKKOS_NUM_THREADS");
+  expect_one_line_error(env, "KOKKOS_NUM_THREADS");
+
+  const RunResult help = run_flowlat("hmc --kokkos-help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("--kokkos-threads"), std::string::npos) << help.out;
+}
+
+TEST(GoodInput, KokkosThreadsAndHashInFileName) {
+  // a '#' inside a value is part of it; ' #' starts a comment
+  const std::string output = testing::TempDir() + "good_input_a#b.h5";
+  fs::remove(output);
+  const auto ini = write_ini("hash_value.ini", small_run(output + "   # the output") +
+                                                   "[hmc]\n# a comment line\n");
+  const RunResult r =
+      run_flowlat("hmc --config " + ini + " --kokkos-threads=1 --kokkos-disable-warnings");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(output));
+  fs::remove(output);
 }
