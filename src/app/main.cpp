@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "kokkos_arguments.hpp"
+#include "memory_estimate.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
@@ -79,14 +80,18 @@ flowlat::Invocation parse(int argc, char** argv, flowlat::KokkosArguments& kokko
 
 int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
   using namespace flowlat;
-  if (inv.command == "hmc" || inv.command == "metropolis") {
+  const bool run_command = inv.command == "hmc" || inv.command == "metropolis" ||
+                           inv.command == "train" || inv.command == "sample";
+  if (run_command) {
     if (!inv.positional.empty())
       throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
+    // before the command allocates anything (the command reads the input again)
+    check_memory_estimate(mpi, Config::load(inv.config_path, inv.overrides), inv.command);
+  }
+  if (inv.command == "hmc" || inv.command == "metropolis") {
     return inv.command == "hmc" ? command_hmc(mpi, inv) : command_metropolis(mpi, inv);
   }
   if (inv.command == "train" || inv.command == "sample") {
-    if (!inv.positional.empty())
-      throw InputError("unexpected argument '" + inv.positional[0] + "' (use --config FILE)");
     return inv.command == "train" ? command_train(mpi, inv) : command_sample(mpi, inv);
   }
   if (inv.command == "inspect") {
