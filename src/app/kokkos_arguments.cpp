@@ -82,14 +82,15 @@ void KokkosArguments::add(const std::string& arg) {
       throw InputError(name + ": expected " + name + "=N with N in " + range);
     long long value = 0;
     if (!parse_bounded(arg.substr(eq + 1), o.min, o.max, value))
-      throw InputError(name + ": expected an integer in " + range + ", got '" +
-                       arg.substr(eq + 1) + "'");
+      throw InputError(name + ": expected an integer in " + range + ", got '" + arg.substr(eq + 1) +
+                       "'");
     const bool threads = name == "--kokkos-threads" || name == "--kokkos-num-threads";
     args_.push_back((threads ? std::string(kThreads) : name) + "=" + std::to_string(value));
     rebuild();
     return;
   }
-  throw InputError(name + ": unknown Kokkos option (flowlat --kokkos-help lists the accepted ones)");
+  throw InputError(name +
+                   ": unknown Kokkos option (flowlat --kokkos-help lists the accepted ones)");
 }
 
 std::string KokkosArguments::help_text() {
@@ -100,6 +101,5 @@ std::string KokkosArguments::help_text() {
   for (const auto& [flag, help] : kFlags) out += "  " + std::string(flag) + "  " + help + "\n";
   return out;
 }
-
 
 }  // namespace flowlat

@@ -25,7 +25,8 @@ double physical_memory() {
 
 }  // namespace
 
-void check_memory_estimate(const MpiContext& mpi, const Config& config, const std::string& command) {
+void check_memory_estimate(const MpiContext& mpi, const Config& config,
+                           const std::string& command) {
   double volume = 1;
   for (int L : config.get_int_list("lattice.shape")) volume *= L;
   const double dim = double(config.get_int_list("lattice.shape").size());
@@ -68,8 +69,8 @@ void check_memory_estimate(const MpiContext& mpi, const Config& config, const st
   if (needed <= least_memory) return;
   const std::string culprit = per_rank > volume ? count_key : "lattice.shape";
   throw InputError(culprit + ": lattice.shape = " + config.get_string("lattice.shape") + " with " +
-                   count_key + " = " + std::to_string(config.get_int(count_key)) + " needs at least " +
-                   gib(needed) + " per node (" + std::to_string(most_on_node) +
+                   count_key + " = " + std::to_string(config.get_int(count_key)) +
+                   " needs at least " + gib(needed) + " per node (" + std::to_string(most_on_node) +
                    " ranks), the node has " + gib(least_memory));
 }
 

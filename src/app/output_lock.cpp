@@ -40,8 +40,8 @@ int create_exclusive(const std::string& path) {
 }
 
 InputError cannot_create(const std::string& key, const std::string& lock, int code) {
-  return InputError(key + ": cannot create the lock file '" + lock + "' (" +
-                    std::strerror(code) + ")");
+  return InputError(key + ": cannot create the lock file '" + lock + "' (" + std::strerror(code) +
+                    ")");
 }
 
 }  // namespace
@@ -59,15 +59,13 @@ OutputLock::OutputLock(const std::string& key, const std::string& output) {
   long long pid = 0;
   std::string host;
   std::ifstream(lock) >> pid >> host;
-  const std::string holder = pid > 0 && !host.empty()
-                                 ? "pid " + std::to_string(pid) + " on " + host
-                                 : "an unreadable holder";
+  const std::string holder = pid > 0 && !host.empty() ? "pid " + std::to_string(pid) + " on " + host
+                                                      : "an unreadable holder";
   const bool here = host == host_name();
   const bool gone = pid > 0 && here && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
   if (!gone)
-    throw InputError(key + ": '" + output + "' is being written by another flowlat run (" +
-                     holder + ", lock file '" + lock +
-                     "'); if that run is gone, remove the lock file");
+    throw InputError(key + ": '" + output + "' is being written by another flowlat run (" + holder +
+                     ", lock file '" + lock + "'); if that run is gone, remove the lock file");
   std::cout << "flowlat: note: replacing the stale lock '" << lock << "' of " << holder
             << " (no longer running)" << std::endl;
   ::unlink(lock.c_str());

@@ -71,7 +71,7 @@ unsigned long long lower_limit(double lo) {
 
 bool int_in_range(const IntText& v, double lo, double hi) {
   if (v.overflow) return false;
-  if (v.negative) return v.magnitude <= lower_limit(lo) && !(lo > 0);
+  if (v.negative) return v.magnitude <= lower_limit(lo);
   return v.magnitude <= upper_limit(hi) && !(lo > 0 && double(v.magnitude) < lo);
 }
 

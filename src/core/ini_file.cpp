@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -55,8 +55,8 @@ std::vector<IniEntry> parse_ini_text(const std::string& text, const std::string&
     const std::string key = eq == std::string::npos ? "" : trim(line.substr(0, eq));
     if (key.empty())
       throw InputError(at + "expected 'key = value' or '[section]', got '" + line + "'");
-    entries.push_back({section.empty() ? key : section + "." + key, trim(line.substr(eq + 1)),
-                       number});
+    entries.push_back(
+        {section.empty() ? key : section + "." + key, trim(line.substr(eq + 1)), number});
   }
   return entries;
 }
