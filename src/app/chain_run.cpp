@@ -1,6 +1,8 @@
 // run_chains: the loop every independent-chain sampler shares.
 #include "chain_run.hpp"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -31,18 +33,68 @@ void share_verdict(const MpiContext& mpi, std::string error) {
   if (length > 0) throw InputError(error);
 }
 
-std::string check_output(const Config& config, const std::string& key) {
+std::string type_name(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::directory: return "a directory";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::socket: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+// /proc and /sys look writable to root, but hold no files.
+bool pseudo_file_system(const fs::path& dir) {
+  struct statfs info {};
+  if (statfs(dir.c_str(), &info) != 0) return false;
+  return info.f_type == PROC_SUPER_MAGIC || info.f_type == SYSFS_MAGIC;
+}
+
+// Everything that can be known before writing, each a one-line message naming
+// `key` (empty: fine). Uses only the error_code overloads of <filesystem>: a
+// path that is too long or loops must be a message, not an exception.
+std::string check_output(const Config& config, const std::string& key,
+                         const std::vector<std::string>& input_keys) {
   const fs::path path = config.get_string(key);
-  if (path.empty() || path.filename().empty())
-    return key + ": expected a file name, got '" + path.string() + "'";
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const std::string quoted = "'" + path.string() + "'";
+  if (path.empty() || path.filename().empty() || path.filename() == "." ||
+      path.filename() == "..")
+    return key + ": expected a file name, got " + quoted;
   std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  // not_found comes with ec set (ENOENT, ENOTDIR): that only means "new file"
+  if (ec && status.type() != fs::file_type::not_found)
+    return key + ": cannot use " + quoted + ": " + ec.message();
+  const bool exists = fs::exists(status);
+  if (exists && !fs::is_regular_file(status))
+    return key + ": " + quoted + " is " + type_name(status.type()) +
+           ", not a file flowlat can write";
+  if (!exists && fs::is_symlink(fs::symlink_status(path, ec)))
+    return key + ": " + quoted + " is a symbolic link to nothing";
+
+  // Writing over a file the run reads would destroy it (and the ensemble or
+  // model read from it): an input is never an output.
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (const auto& k : input_keys) inputs.emplace_back(k, config.get_string(k));
+  inputs.emplace_back("--config", config.source());
+  for (const auto& [input_key, input] : inputs) {
+    if (!exists || input.empty() || !fs::exists(input, ec)) continue;
+    if (fs::equivalent(path, input, ec))
+      return key + ": " + quoted + " is the file " + input_key + " names, which this run reads";
+  }
+
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   fs::create_directories(dir, ec);
   if (ec) return key + ": cannot create directory '" + dir.string() + "': " + ec.message();
+  if (pseudo_file_system(dir))
+    return key + ": directory '" + dir.string() + "' is a pseudo file system, not storage";
   if (access(dir.c_str(), W_OK) != 0)
     return key + ": directory '" + dir.string() + "' is not writable";
-  if (fs::exists(path) && !config.get_bool("run.overwrite"))
-    return key + ": file '" + path.string() + "' exists; set run.overwrite = true to replace it";
+  if (exists && !config.get_bool("run.overwrite"))
+    return key + ": file " + quoted + " exists; set run.overwrite = true to replace it";
+  if (exists && access(path.c_str(), W_OK) != 0)
+    return key + ": file " + quoted + " is not writable";
   return "";
 }
 
@@ -80,8 +132,22 @@ std::vector<double> gather_chains(const MpiContext& mpi, const ChainSeries& loca
 
 }  // namespace
 
-void prepare_output(const MpiContext& mpi, const Config& config, const std::string& key) {
-  share_verdict(mpi, mpi.is_root() ? check_output(config, key) : std::string());
+OutputLock prepare_output(const MpiContext& mpi, const Config& config, const std::string& key,
+                          const std::vector<std::string>& input_keys) {
+  std::string error;
+  OutputLock lock;
+  if (mpi.is_root()) {
+    error = check_output(config, key, input_keys);
+    if (error.empty()) {
+      try {
+        lock = OutputLock(key, config.get_string(key));
+      } catch (const InputError& e) {
+        error = e.what();
+      }
+    }
+  }
+  share_verdict(mpi, error);
+  return lock;
 }
 
 void run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,

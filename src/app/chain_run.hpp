@@ -2,12 +2,14 @@
 // start, thermalize, update, measure, write blocks, summarise.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/mcmc/chain_update.hpp"
 #include "flowlat/theory/theory.hpp"
+#include "output_lock.hpp"
 
 namespace flowlat {
 
@@ -20,10 +22,15 @@ struct ChainRunKeys {
 };
 
 // Checks (on rank 0, result shared) that the file named by `key` (run.output,
-// flow.model) can be written: creates its directory, refuses an existing file
-// unless run.overwrite. InputError naming `key`.
-void prepare_output(const MpiContext& mpi, const Config& config,
-                    const std::string& key = "run.output");
+// flow.model) can be written: creates its directory; refuses a path that
+// exists and is not a regular file (/dev/null, a directory, a FIFO), is one of
+// the run's inputs (the files named by `input_keys`, and the --config file),
+// lies in /proc or /sys, or exists without run.overwrite; then takes
+// "<path>.lock" (OutputLock), which the caller holds until the file is
+// written. InputError naming `key` on every rank.
+[[nodiscard]] OutputLock prepare_output(const MpiContext& mpi, const Config& config,
+                                        const std::string& key = "run.output",
+                                        const std::vector<std::string>& input_keys = {});
 
 // Runs the chains of `local` (global ids local.begin, ...) with `update`,
 // writing the ensemble to run.output. Collective.

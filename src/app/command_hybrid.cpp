@@ -16,7 +16,7 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
   const std::string model_path = config.get_string("flow.model");
   const ModelFileContents model = read_model_file(model_path);
   check_model_matches(model, config, model_path);
-  prepare_output(mpi, config);
+  const OutputLock lock = prepare_output(mpi, config, "run.output", {"flow.model"});
 
   const ChainRange local = mpi.split(config.get_int("hybrid.chains"));
   const index_t capacity = std::max<index_t>(local.count, 1);

@@ -18,7 +18,7 @@ int command_metropolis(const MpiContext& mpi, const Invocation& inv) {
                              int(config.get_int("metropolis.hits")),
                              std::uint64_t(config.get_int("run.seed")), local.begin,
                              std::max<index_t>(local.count, 1));
-  prepare_output(mpi, config);
+  const OutputLock lock = prepare_output(mpi, config);
   run_chains(mpi, config, inv, ChainRunKeys{"metropolis", "metropolis.sweeps", "sweep"}, *theory,
              metropolis, local);
   return 0;

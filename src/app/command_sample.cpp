@@ -130,7 +130,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   if (double(therm) + double(n_prop) + double(block) > 4294967295.0)
     throw InputError("sample.proposals: with sample.thermalization the chain exceeds 2^32 - 1 "
                      "proposals (32-bit RNG streams)");
-  prepare_output(mpi, config, "run.output");
+  const OutputLock lock = prepare_output(mpi, config, "run.output", {"flow.model"});
 
   const ChainRange share = mpi.split(block);
   Flow flow(geometry, model.architecture, std::max<index_t>(share.count, 1));

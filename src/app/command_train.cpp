@@ -108,7 +108,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   }
   // every rank holds the whole ensemble (read-only, serial HDF5)
   const Field data = loss == "forward_kl" ? read_training_data(data_path, *theory) : Field();
-  prepare_output(mpi, config, "flow.model");
+  const OutputLock lock = prepare_output(mpi, config, "flow.model", {"train.data"});
 
   const ChainRange local = mpi.split(batch);
   Flow flow(geometry, architecture, std::max<index_t>(local.count, 1));

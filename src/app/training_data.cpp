@@ -31,9 +31,19 @@ Field read_training_data(const std::string& path, const Theory& theory) {
         throw InputError(where + " was generated with " + key + " = " + text +
                          ", this run has " + h5::shortest_text(value));
     }
-    const std::int64_t n = reader.n_chain() * reader.n_saved();
-    if (n == 0) throw InputError(where + " holds no saved configurations");
+    const std::int64_t chains = reader.n_chain(), saved = reader.n_saved();
+    if (chains < 1 || saved < 0)
+      throw InputError(where + " has n_chain = " + std::to_string(chains) + ", n_saved = " +
+                       std::to_string(saved) + " (corrupt /ensemble attributes)");
+    if (saved == 0) throw InputError(where + " holds no saved configurations");
+    // configs() checks the attributes against the dataset extents; the copy
+    // below relies on the size, so it is checked here once more
     const std::vector<double> configs = reader.configs();
+    const std::int64_t n = chains * saved;
+    if (configs.size() != std::size_t(n) * std::size_t(theory.dof()))
+      throw InputError(where + " holds " + std::to_string(configs.size()) +
+                       " values, n_chain x n_saved x sites = " +
+                       std::to_string(n * theory.dof()));
     Field data("train.data", n, theory.dof());
     auto host = Kokkos::create_mirror_view(data);
     for (std::int64_t i = 0; i < n; ++i)

@@ -1,15 +1,19 @@
-// Config: Boost.Program_options reads the INI file and the overrides as
-// strings; every value is then typed and range-checked here, naming its key.
+// Config: the INI file (core/ini_file) and the overrides (Boost.Program_options)
+// are read as strings; every value is then typed and range-checked here,
+// naming its key.
 #include "flowlat/core/config.hpp"
 
 #include <boost/program_options.hpp>
-#include <cerrno>
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <iomanip>
+#include <set>
 #include <sstream>
 
 #include "flowlat/core/error.hpp"
+#include "flowlat/core/ini_file.hpp"
 
 namespace po = boost::program_options;
 
@@ -24,20 +28,58 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-bool parse_int(const std::string& text, long long& out) {
+// A decimal integer as sign and magnitude, so that the whole unsigned 64-bit
+// range (run.seed) and the whole signed range are both exact; strtoull alone
+// would accept "-1" and wrap, and casting it to long long would wrap again.
+struct IntText {
+  bool negative = false;
+  unsigned long long magnitude = 0;
+  bool overflow = false;  // more than 2^64 - 1 in magnitude
+};
+
+bool parse_int(const std::string& text, IntText& out) {
   const std::string s = trim(text);
-  if (s.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  // unsigned range for seeds, signed otherwise
-  if (s[0] != '-') {
-    const unsigned long long u = std::strtoull(s.c_str(), &end, 10);
-    if (errno || *end) return false;
-    out = static_cast<long long>(u);
-    return true;
+  std::size_t i = 0;
+  out = IntText{};
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) out.negative = s[i++] == '-';
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const unsigned digit = unsigned(s[i] - '0');
+    if (out.magnitude > (ULLONG_MAX - digit) / 10) out.overflow = true;
+    out.magnitude = out.magnitude * 10 + digit;
   }
-  out = std::strtoll(s.c_str(), &end, 10);
-  return !errno && !*end;
+  if (out.magnitude == 0) out.negative = false;  // "-0"
+  return true;
+}
+
+// The largest magnitude allowed above zero by an upper bound `hi`: a key
+// without a bound (1e300) gets the long long range; only a bound of 2^64 - 1
+// (run.seed; as a double it reads 2^64) opens the unsigned range.
+unsigned long long upper_limit(double hi) {
+  if (hi > 1e30) return static_cast<unsigned long long>(LLONG_MAX);
+  if (hi >= 18446744073709551615.0) return ULLONG_MAX;
+  return hi < 0 ? 0 : static_cast<unsigned long long>(hi);
+}
+
+// The largest magnitude allowed below zero by a lower bound `lo`.
+unsigned long long lower_limit(double lo) {
+  if (lo >= 0) return 0;
+  if (lo <= -9223372036854775808.0) return 9223372036854775808ULL;  // LLONG_MIN
+  return static_cast<unsigned long long>(-lo);
+}
+
+bool int_in_range(const IntText& v, double lo, double hi) {
+  if (v.overflow) return false;
+  if (v.negative) return v.magnitude <= lower_limit(lo);
+  return v.magnitude <= upper_limit(hi) && !(lo > 0 && double(v.magnitude) < lo);
+}
+
+// The stored value as long long; run.seed above 2^63 - 1 wraps to negative,
+// and its users read it back with std::uint64_t(get_int("run.seed")).
+long long int_value(const IntText& v) {
+  return v.negative ? static_cast<long long>(0ULL - v.magnitude)
+                    : static_cast<long long>(v.magnitude);
 }
 
 bool parse_real(const std::string& text, double& out) {
@@ -55,32 +97,48 @@ bool parse_bool(const std::string& text, bool& out) {
   return false;
 }
 
-std::string range_text(const KeySpec& k) {
+// A bound as the user reads it: integers in full, never 4.29497e+09.
+std::string bound_text(const KeySpec& k, double v) {
   std::ostringstream os;
-  if (k.min > -1e300) os << (k.min_exclusive ? " > " : " >= ") << k.min;
-  if (k.max < 1e300) os << (k.min > -1e300 ? " and <= " : " <= ") << k.max;
+  if (k.kind == KeyKind::Real) {
+    os << v;
+  } else if (v >= 18446744073709551615.0) {
+    os << ULLONG_MAX;  // the double nearest 2^64 - 1 is 2^64
+  } else {
+    os << std::fixed << std::setprecision(0) << v;
+  }
   return os.str();
+}
+
+std::string range_text(const KeySpec& k, double max) {
+  std::string out;
+  if (k.min > -1e300) out += (k.min_exclusive ? " > " : " >= ") + bound_text(k, k.min);
+  if (max < 1e300) out += (k.min > -1e300 ? " and <= " : " <= ") + bound_text(k, max);
+  return out;
 }
 
 void check_range(const KeySpec& k, double v, const std::string& text) {
   const bool low = k.min_exclusive ? !(v > k.min) : !(v >= k.min);
   if (low || v > k.max)
-    throw InputError(k.name + ": value '" + text + "' out of range, must be" + range_text(k));
+    throw InputError(k.name + ": value '" + text + "' out of range, must be" + range_text(k, k.max));
+}
+
+// An integer of key `k` (or one entry of a list key) within [k.min, max].
+void check_int(const KeySpec& k, const std::string& text, double max, const std::string& expected) {
+  IntText v;
+  if (!parse_int(text, v)) throw InputError(k.name + ": " + expected);
+  if (!int_in_range(v, k.min, max))
+    throw InputError(k.name + ": value '" + trim(text) + "' out of range, must be" +
+                     range_text(k, max));
 }
 
 // Validates `value` for key `k`; returns it normalised (trimmed).
 std::string validate(const KeySpec& k, const std::string& raw) {
   const std::string value = trim(raw);
   switch (k.kind) {
-    case KeyKind::Int: {
-      long long v;
-      if (!parse_int(value, v))
-        throw InputError(k.name + ": expected an integer, got '" + value + "'");
-      // the seed is unsigned 64-bit: compare in unsigned terms
-      const double dv = (value[0] == '-') ? double(v) : double(static_cast<unsigned long long>(v));
-      check_range(k, dv, value);
+    case KeyKind::Int:
+      check_int(k, value, k.max, "expected an integer, got '" + value + "'");
       break;
-    }
     case KeyKind::Real: {
       double v;
       if (!parse_real(value, v)) throw InputError(k.name + ": expected a number, got '" + value + "'");
@@ -94,17 +152,19 @@ std::string validate(const KeySpec& k, const std::string& raw) {
       return v ? "true" : "false";
     }
     case KeyKind::IntList: {
+      // entries are read back with std::stoi: at most INT_MAX
+      const double max = std::min(k.max, double(INT_MAX));
+      const std::string expected = "expected comma-separated integers, got '" + value + "'";
       std::stringstream ss(value);
       std::string item, normal;
       int n = 0;
       while (std::getline(ss, item, ',')) {
-        long long v;
-        if (!parse_int(item, v) || v > 1000000000LL || v < -1000000000LL)
-          throw InputError(k.name + ": expected comma-separated integers, got '" + value + "'");
-        check_range(k, double(v), trim(item));
-        normal += (n++ ? "," : "") + std::to_string(v);
+        check_int(k, item, max, expected);
+        IntText v;
+        parse_int(item, v);
+        normal += (n++ ? "," : "") + std::to_string(int_value(v));
       }
-      if (n == 0) throw InputError(k.name + ": expected comma-separated integers, got ''");
+      if (n == 0 || value.back() == ',') throw InputError(k.name + ": " + expected);
       return normal;
     }
     case KeyKind::Choice: {
@@ -126,6 +186,12 @@ po::options_description describe() {
   return desc;
 }
 
+bool is_key(const std::string& name) {
+  for (const auto& k : all_keys())
+    if (k.name == name) return true;
+  return false;
+}
+
 // Boost's messages name the option with a leading "--" on the command line;
 // flowlat messages name keys as they appear in input files.
 std::string key_of(const po::error_with_option_name& e) {
@@ -144,7 +210,8 @@ Config Config::load(const std::string& path, const std::vector<std::string>& ove
   Config cfg;
   const auto desc = describe();
   po::variables_map vm;
-  // Overrides are stored first: Boost keeps the first value stored for a key.
+  // Overrides first: a key given both in the file and on the command line
+  // takes the command-line value (the file's is still checked for typos).
   try {
     po::store(po::command_line_parser(overrides).options(desc).style(
                   po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
@@ -159,19 +226,12 @@ Config Config::load(const std::string& path, const std::vector<std::string>& ove
     throw InputError(std::string("command line: ") + e.what());
   }
   if (!path.empty()) {
-    std::ifstream in(path);
-    if (!in) throw InputError(path + ": cannot open input file");
-    try {
-      po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);
-    } catch (const po::error_with_option_name& e) {
-      const std::string key = key_of(e);
-      if (dynamic_cast<const po::unknown_option*>(&e))
-        throw InputError(key + ": unknown key in " + path);
-      if (dynamic_cast<const po::multiple_occurrences*>(&e))
-        throw InputError(key + ": given more than once in " + path);
-      throw InputError(path + ": " + e.what());
-    } catch (const po::error& e) {
-      throw InputError(path + ": " + e.what());
+    std::set<std::string> seen;
+    for (const IniEntry& e : read_ini_file(path)) {
+      const std::string at = " in " + path + " (line " + std::to_string(e.line) + ")";
+      if (!is_key(e.name)) throw InputError(e.name + ": unknown key" + at);
+      if (!seen.insert(e.name).second) throw InputError(e.name + ": given more than once" + at);
+      if (!vm.count(e.name)) cfg.set(e.name, e.value);
     }
     cfg.source_ = path;
   }
@@ -190,9 +250,9 @@ void Config::set(const std::string& key, const std::string& value) {
 }
 
 long long Config::get_int(const std::string& key) const {
-  long long v = 0;
+  IntText v;
   parse_int(values_.at(spec(key).name), v);
-  return v;
+  return int_value(v);
 }
 
 double Config::get_real(const std::string& key) const {

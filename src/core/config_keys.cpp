@@ -44,27 +44,35 @@ KeySpec choice_key(std::string name, std::string def, std::vector<std::string> c
   k.choices = std::move(choices);
   return k;
 }
-KeySpec list_key(std::string name, std::string def, std::string help, double min) {
+KeySpec list_key(std::string name, std::string def, std::string help, double min, double max) {
   KeySpec k = make_key(std::move(name), KeyKind::IntList, std::move(def), std::move(help));
   k.min = min;
+  k.max = max;
   return k;
 }
+// Every integer key has a maximum, so a typo or a wrapped 2^64 - 1 is an error
+// naming the key instead of a run that never ends or prints nonsense counts.
 constexpr double kMaxStep = 4294967295.0;  // counters are 32-bit (core/philox.hpp)
+constexpr double kMaxSeed = 18446744073709551615.0;  // the one unsigned 64-bit key
+constexpr double kMaxBlock = 1048576.0;  // per-block counts (flush block, MD steps)
+constexpr double kMaxExtent = 1073741824.0;  // 2^30 per direction; the volume is checked
+                                             // against memory (app/memory_estimate)
+constexpr double kMaxChannels = 4096.0;
 }  // namespace
 
 const std::vector<KeySpec>& all_keys() {
   static const std::vector<KeySpec> keys = {
-      int_key("run.seed", "1", "seed of every random stream of the run", 0, 1.8e19),
+      int_key("run.seed", "1", "seed of every random stream of the run", 0, kMaxSeed),
       string_key("run.output", "runs/phi4_hmc.h5", "HDF5 file the run writes"),
       bool_key("run.overwrite", "false", "replace an existing output file"),
       choice_key("run.start", "cold", {"cold", "hot"},
                  "initial field: cold = zero, hot = unit normal per site (far from "
                  "equilibrium at strong coupling: needs small MD steps)"),
       int_key("run.flush_every", "10", "saved configurations per HDF5 block (written and flushed)",
-              1),
+              1, kMaxBlock),
       real_key("run.progress_seconds", "10", "seconds between progress lines on rank 0", 0),
 
-      list_key("lattice.shape", "8,8", "extents L0,L1,... (d = their count, 1..4)", 1),
+      list_key("lattice.shape", "8,8", "extents L0,L1,... (d = their count, 1..4)", 1, kMaxExtent),
 
       choice_key("theory.name", "phi4", {"phi4"}, "lattice theory"),
       real_key("theory.m2", "-4", "phi4 bare mass squared m^2"),
@@ -73,10 +81,10 @@ const std::vector<KeySpec>& all_keys() {
       int_key("hmc.trajectories", "5000", "trajectories after thermalization", 0, kMaxStep),
       int_key("hmc.thermalization", "200", "trajectories discarded first", 0, kMaxStep),
       int_key("hmc.save_every", "1", "save configuration and observables every n trajectories",
-              1),
+              1, kMaxStep),
       int_key("hmc.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
       choice_key("hmc.integrator", "omelyan", {"leapfrog", "omelyan"}, "molecular dynamics"),
-      int_key("hmc.steps", "10", "integrator steps per trajectory", 1),
+      int_key("hmc.steps", "10", "integrator steps per trajectory", 1, kMaxBlock),
       real_key("hmc.trajectory_length", "1", "molecular-dynamics time per trajectory", 0, true),
       choice_key("hmc.length_distribution", "uniform", {"uniform", "fixed"},
                  "uniform: each trajectory's MD time uniform on (0, 2 trajectory_length], in "
@@ -86,7 +94,7 @@ const std::vector<KeySpec>& all_keys() {
       int_key("metropolis.sweeps", "1000", "sweeps after thermalization", 0, kMaxStep),
       int_key("metropolis.thermalization", "200", "sweeps discarded first", 0, kMaxStep),
       int_key("metropolis.save_every", "1", "save configuration and observables every n sweeps",
-              1),
+              1, kMaxStep),
       int_key("metropolis.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
       real_key("metropolis.step_size", "1.5", "proposal phi' = phi + step_size*(2u-1)", 0, true),
       int_key("metropolis.hits", "1", "Metropolis hits per site and sweep", 1, 1024),
@@ -102,7 +110,8 @@ const std::vector<KeySpec>& all_keys() {
 
       int_key("flow.layers", "16", "affine coupling layers (alternating checkerboard masks)", 1,
               1024),
-      list_key("flow.hidden", "8,8", "hidden channels of each coupling's CNN, e.g. 8,8", 1),
+      list_key("flow.hidden", "8,8", "hidden channels of each coupling's CNN, e.g. 8,8", 1,
+               kMaxChannels),
       int_key("flow.kernel", "3", "convolution kernel size k (odd; k^d stencil, periodic)", 1,
               99),
       choice_key("flow.coupling", "affine", {"affine"},
@@ -134,9 +143,10 @@ const std::vector<KeySpec>& all_keys() {
       string_key("train.data", "",
                  "ensemble file (flowlat hmc/metropolis/sample output) for forward_kl; all its "
                  "saved configurations of all chains"),
-      int_key("train.log_every", "100", "steps between log lines", 1),
+      int_key("train.log_every", "100", "steps between log lines", 1, kMaxStep),
       int_key("train.checkpoint_every", "1000",
-              "steps between checkpoints of the model file (0 = only at the end)", 0),
+              "steps between checkpoints of the model file (0 = only at the end)", 0,
+              kMaxStep),
       string_key("train.init_model", "",
                  "continue training from this model file (parameters and Adam state); "
                  "empty = fresh initialisation from run.seed"),
@@ -144,7 +154,8 @@ const std::vector<KeySpec>& all_keys() {
       int_key("sample.proposals", "10000", "flow proposals recorded after thermalization", 0,
               kMaxStep),
       int_key("sample.thermalization", "100", "chain elements discarded first", 0, kMaxStep),
-      int_key("sample.save_every", "1", "save configuration and observables every n elements", 1),
+      int_key("sample.save_every", "1", "save configuration and observables every n elements", 1,
+              kMaxStep),
       int_key("sample.batch", "256", "proposals generated per block, split over the ranks", 1,
               1048576),
       bool_key("sample.transfer", "false",

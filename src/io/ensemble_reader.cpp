@@ -46,11 +46,20 @@ struct EnsembleReader::Impl {
   }
 
   // The first `entries` entries of every chain of a [n_chain][n][...] dataset.
+  // The attributes are checked against the extents: a file whose n_chain or
+  // n_saved promise more than its datasets hold must not be read past them.
   std::vector<double> series(const std::string& full, const std::string& kind,
-                             const std::string& name, std::int64_t entries) const {
+                             const std::string& name, std::int64_t chains,
+                             std::int64_t entries) const {
     const h5::Dataset d = dataset(full, kind, name);
     const auto shape = dims(d, full);
     if (shape.size() < 2) throw malformed(full + " is not [chain][entry]");
+    if (chains < 1 || entries < 0)
+      throw malformed("/ensemble attributes n_chain = " + std::to_string(chains) +
+                      ", entries = " + std::to_string(entries) + " are not counts");
+    if (std::int64_t(shape[0]) != chains)
+      throw malformed(full + " holds " + std::to_string(shape[0]) + " chains, the /ensemble "
+                      "attribute n_chain says " + std::to_string(chains));
     if (std::int64_t(shape[1]) < entries)
       throw malformed(full + " holds " + std::to_string(shape[1]) + " entries per chain, the "
                       "/ensemble attributes promise " + std::to_string(entries));
@@ -155,7 +164,7 @@ std::vector<std::string> EnsembleReader::record_names() const {
 }
 
 std::vector<double> EnsembleReader::obs(const std::string& name) const {
-  return impl_->series("/ensemble/obs/" + name, "observable", name, n_saved());
+  return impl_->series("/ensemble/obs/" + name, "observable", name, n_chain(), n_saved());
 }
 
 std::optional<double> EnsembleReader::obs_expectation_by_symmetry(const std::string& name) const {
@@ -174,15 +183,15 @@ std::int64_t EnsembleReader::corr_length(const std::string& name) const {
 }
 
 std::vector<double> EnsembleReader::corr(const std::string& name) const {
-  return impl_->series("/ensemble/corr/" + name, "correlator", name, n_saved());
+  return impl_->series("/ensemble/corr/" + name, "correlator", name, n_chain(), n_saved());
 }
 
 std::vector<double> EnsembleReader::record(const std::string& name) const {
-  return impl_->series("/ensemble/mcmc/" + name, "MCMC record", name, n_records());
+  return impl_->series("/ensemble/mcmc/" + name, "MCMC record", name, n_chain(), n_records());
 }
 
 std::vector<double> EnsembleReader::configs() const {
-  return impl_->series("/ensemble/configs", "dataset", "configs", n_saved());
+  return impl_->series("/ensemble/configs", "dataset", "configs", n_chain(), n_saved());
 }
 
 std::string EnsembleReader::config_value(const std::string& key) const {

@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <set>
 
@@ -192,6 +193,15 @@ struct EnsembleWriter::Impl {
     }
   }
 
+  // Forgets every HDF5 identifier without the collective close (unwinding).
+  void abandon() noexcept {
+    for (auto* list : {&saved, &records})
+      for (Series& s : *list) s.dataset.release();
+    for (auto* g : {&mcmc_group, &corr_group, &obs_group, &ensemble, &config_group}) g->release();
+    file.release();
+    close_objects();  // what is left (the transfer property list) is rank-local
+  }
+
   void close_objects() noexcept {
     saved.clear();
     records.clear();
@@ -298,6 +308,15 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
 
 EnsembleWriter::~EnsembleWriter() {
   if (!impl_ || impl_->finished) return;
+  // Closing an MPI-IO file is collective. During stack unwinding this rank may
+  // be alone with its error, and the close would wait forever for ranks that
+  // never call it: the handles are dropped instead. main then aborts the job
+  // (a rank-local failure) or, when every rank unwinds with the same input
+  // error, HDF5 closes the file in MPI_Finalize. Either way complete stays 0.
+  if (std::uncaught_exceptions() > 0 && impl_->mpi.size() > 1) {
+    impl_->abandon();
+    return;
+  }
   impl_->close_objects();
   impl_->file.reset();
 }

@@ -15,9 +15,16 @@ index_t Theory::dof() const {
 
 std::unique_ptr<Theory> make_theory(const Config& config, const Geometry& geometry) {
   const std::string& name = config.get_string("theory.name");
-  if (name == "phi4")
-    return std::make_unique<Phi4>(geometry, config.get_real("theory.m2"),
-                                  config.get_real("theory.lambda"));
+  if (name == "phi4") {
+    const double m2 = config.get_real("theory.m2"), lambda = config.get_real("theory.lambda");
+    // Without the quartic term the action is bounded below only if the
+    // quadratic form is positive: its smallest eigenvalue (zero momentum) is
+    // m2. HMC would otherwise run off to infinity and write NaN ensembles.
+    if (lambda == 0 && !(m2 > 0))
+      throw InputError("theory.m2: the free field (theory.lambda = 0) needs m2 > 0, got " +
+                       config.get_string("theory.m2") + " (the action is unbounded below)");
+    return std::make_unique<Phi4>(geometry, m2, lambda);
+  }
   throw InputError("theory.name: unknown theory '" + name + "'");
 }
 

@@ -1,6 +1,7 @@
 // Config: defaults, file + override precedence, typed validation naming the key.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 
@@ -59,4 +60,66 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_NE(error_of("", {"--hmc.trajectory_length=0"}).find("hmc.trajectory_length"),
             std::string::npos);
   EXPECT_NE(error_of("/nonexistent/x.ini").find("/nonexistent/x.ini"), std::string::npos);
+}
+
+TEST(Config, EveryIntegerKeyHasAMaximum) {
+  for (const auto& k : all_keys()) {
+    if (k.kind == KeyKind::Int || k.kind == KeyKind::IntList) {
+      EXPECT_LT(k.max, 1e300) << k.name;
+    }
+  }
+}
+
+TEST(Config, IntegersAreParsedWithOverflowChecks) {
+  const std::string max64 = "18446744073709551615";
+  // a wrapped 2^64 - 1 used to become -1 (or 0 after a cast) and run
+  for (const char* key : {"hmc.steps", "hmc.save_every", "run.flush_every", "train.log_every",
+                          "train.checkpoint_every", "hmc.chains", "sample.batch"}) {
+    const std::string e = error_of("", {std::string("--") + key + "=" + max64});
+    EXPECT_EQ(e.rfind(key, 0), 0u) << e;
+    EXPECT_NE(e.find("out of range"), std::string::npos) << e;
+  }
+  EXPECT_NE(error_of("", {"--hmc.steps=99999999999999999999999"}).find("hmc.steps"),
+            std::string::npos);
+  EXPECT_NE(error_of("", {"--hmc.steps=1e3"}).find("expected an integer"), std::string::npos);
+  EXPECT_NE(error_of("", {"--hmc.steps=0x10"}).find("expected an integer"), std::string::npos);
+  EXPECT_NE(error_of("", {"--lattice.shape=4,4294967300"}).find("lattice.shape"),
+            std::string::npos);
+  EXPECT_NE(error_of("", {"--lattice.shape=4,"}).find("lattice.shape"), std::string::npos);
+  EXPECT_NE(error_of("", {"--lattice.shape=4,,4"}).find("lattice.shape"), std::string::npos);
+  // bounds are printed as integers
+  EXPECT_NE(error_of("", {"--hmc.trajectories=4294967296"}).find("<= 4294967295"),
+            std::string::npos);
+
+  // only the seed has the unsigned 64-bit range, read back as its bit pattern
+  const Config c = Config::load("", {"--run.seed=" + max64, "--hmc.steps=+7"});
+  EXPECT_EQ(std::uint64_t(c.get_int("run.seed")), 18446744073709551615ULL);
+  EXPECT_EQ(c.get_int("hmc.steps"), 7);
+  EXPECT_NE(error_of("", {"--run.seed=18446744073709551616"}).find("run.seed"), std::string::npos);
+  EXPECT_NE(error_of("", {"--run.seed=-1"}).find("run.seed"), std::string::npos);
+  EXPECT_EQ(Config::load("", {"--run.seed=-0"}).get_int("run.seed"), 0);
+}
+
+TEST(Config, HashStartsACommentOnlyAfterABlank) {
+  const auto path = write_ini("cfg_hash.ini",
+                              "# header\n  # indented comment\n[run]\noutput = runs/a#b.h5  # note\n"
+                              "[train]\ninit_model = x.h5\t# tab\n");
+  const Config c = Config::load(path, {});
+  EXPECT_EQ(c.get_string("run.output"), "runs/a#b.h5");
+  EXPECT_EQ(c.get_string("train.init_model"), "x.h5");
+  // "0.5# glued" is one value, and not a number: an error rather than a silent cut
+  const auto bad = write_ini("cfg_hash_bad.ini", "[theory]\nm2 = 0.5#1\n");
+  EXPECT_NE(error_of(bad).find("theory.m2"), std::string::npos);
+}
+
+TEST(Config, FileErrorsNameKeyAndLine) {
+  EXPECT_NE(error_of(write_ini("dup.ini", "[hmc]\nsteps = 3\nsteps = 4\n")).find("hmc.steps: given more than once"),
+            std::string::npos);
+  EXPECT_NE(error_of(write_ini("line.ini", "[hmc]\n\nstepz = 3\n")).find("line 3"), std::string::npos);
+  EXPECT_NE(error_of(write_ini("syntax.ini", "[hmc\n")).find(":1:"), std::string::npos);
+  EXPECT_NE(error_of(write_ini("noeq.ini", "[hmc]\nsteps 3\n")).find(":2:"), std::string::npos);
+  EXPECT_NE(error_of(testing::TempDir()).find("--config"), std::string::npos);
+  // a key in the file and on the command line: the command line wins
+  const auto both = write_ini("both.ini", "[hmc]\nsteps = 3\n");
+  EXPECT_EQ(Config::load(both, {"--hmc.steps=5"}).get_int("hmc.steps"), 5);
 }

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <stdexcept>
 
 #include "commands.hpp"
 #include "flowlat/core/config.hpp"
@@ -227,6 +229,27 @@ TEST(EnsembleIo, UnfinishedFileHoldsTheFlushedBlocks) {
     check_data(path, n_chain, 8, false);
     EXPECT_EQ(EnsembleReader(path).root_attr("complete"), "0");
     EXPECT_TRUE(EnsembleReader(path).summary().empty());
+  }
+  MPI_Barrier(mpi.comm());
+}
+
+TEST(EnsembleIo, DestructorDuringUnwindingMakesNoCollectiveCall) {
+  const MpiContext mpi(MPI_COMM_WORLD);
+  const std::int64_t n_chain = 3;
+  const ChainRange local = mpi.split(n_chain);
+  const int last = mpi.size() - 1;
+  // A rank-local failure: the last rank throws first and waits in a barrier
+  // that the others reach before they throw. A collective H5Fclose in its
+  // destructor would wait for them while they wait in the barrier: deadlock.
+  try {
+    EnsembleWriter w(mpi, temp_file(mpi, "unwinding"), true, make_layout(n_chain), make_config(),
+                     "flowlat hmc --test", "hmc", local);
+    write_entries(w, local, 0, 4, 4);
+    if (mpi.rank() == last) throw std::runtime_error("rank-local failure");
+    MPI_Barrier(mpi.comm());
+    throw std::runtime_error("the other ranks fail later");
+  } catch (const std::runtime_error&) {
+    if (mpi.rank() == last) MPI_Barrier(mpi.comm());
   }
   MPI_Barrier(mpi.comm());
 }
