@@ -104,7 +104,8 @@ const std::vector<KeySpec>& all_keys() {
               "hybrid.flow_proposals flow independence-MH proposals",
               0, kMaxStep),
       int_key("hybrid.thermalization", "100", "updates discarded first", 0, kMaxStep),
-      int_key("hybrid.save_every", "1", "save configuration and observables every n updates", 1),
+      int_key("hybrid.save_every", "1", "save configuration and observables every n updates", 1,
+              kMaxStep),
       int_key("hybrid.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
       int_key("hybrid.flow_proposals", "4", "flow proposals after each HMC trajectory", 0, 1024),
 

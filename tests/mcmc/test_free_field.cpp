@@ -44,7 +44,7 @@ TEST_P(FreeField, HmcMatchesExactPropagator) {
   const double length = 0.5 * M_PI / std::sqrt(2 * m2);
   const index_t chains = 64;
   Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 8, length), 2024, 0, chains);
-  const auto s = sample_chains(theory, hmc, chains, 50, 700, 1, true);
+  const auto s = sample_chains(theory, hmc, chains, 50, 1400, 1, true);
 
   const double chi2 = free_field::susceptibility(m2);
   expect_exact("chi2", s.gamma("chi2"), chi2, 0.01);
