@@ -5,6 +5,7 @@
 
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/philox.hpp"
+#include "flowlat/flow/flow_samples.hpp"
 
 namespace flowlat {
 
@@ -27,7 +28,7 @@ FlowProposer::FlowProposer(const MpiContext& mpi, Flow& flow, const Theory& theo
   z_ = Field("proposer.z", cap, dof);
   phi_ = Field("proposer.phi", cap, dof);
   log_q_ = BatchScalar("proposer.log_q", cap);
-  action_ = BatchScalar("proposer.action", cap);
+  log_w_ = BatchScalar("proposer.log_w", cap);
 }
 
 void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
@@ -41,13 +42,8 @@ void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
         z(b, x) = CounterRng(seed, std::uint32_t(first_local + b))
                       .normal_at(RandomPurpose::FlowPrior, 0, std::uint64_t(x));
       });
-  flow_.forward(z_, n, phi_, log_q_);
-  theory_.action(phi_, n, action_);
-  const auto lq = log_q_, S = action_;
-  Kokkos::parallel_for(
-      "proposer.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { S(b) = -S(b) - lq(b); });
-  auto mine = Kokkos::create_mirror_view_and_copy(HostSpace(), action_);
+  flow_proposals(flow_, theory_, z_, n, phi_, log_q_, log_w_);
+  auto mine = Kokkos::create_mirror_view_and_copy(HostSpace(), log_w_);
   log_w.resize(std::size_t(block_size_));
   MPI_Allgatherv(mine.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
                  MPI_DOUBLE, mpi_.comm());

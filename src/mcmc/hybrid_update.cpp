@@ -5,6 +5,7 @@
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/math.hpp"
 #include "flowlat/core/philox.hpp"
+#include "flowlat/flow/flow_samples.hpp"
 
 namespace flowlat {
 
@@ -29,12 +30,7 @@ HybridUpdate::HybridUpdate(const Theory& theory, Hmc& hmc, Flow& flow, int flow_
 }
 
 void HybridUpdate::log_weights(const Field& phi, index_t n, const BatchScalar& log_w) {
-  flow_.inverse(phi, n, z_, log_q_);
-  theory_.action(phi, n, log_w);
-  const auto lq = log_q_;
-  Kokkos::parallel_for(
-      "hybrid.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { log_w(b) = -log_w(b) - lq(b); });
+  flow_log_weights(flow_, theory_, phi, n, z_, log_q_, log_w);
 }
 
 void HybridUpdate::propose(index_t n, std::uint32_t step, int k) {
@@ -48,12 +44,7 @@ void HybridUpdate::propose(index_t n, std::uint32_t step, int k) {
         z(b, x) = CounterRng(seed, std::uint32_t(first + b))
                       .normal_at(RandomPurpose::HybridPrior, step, offset + std::uint64_t(x));
       });
-  flow_.forward(z_, n, proposal_, log_q_);
-  theory_.action(proposal_, n, proposal_log_w_);
-  const auto lq = log_q_, w = proposal_log_w_;
-  Kokkos::parallel_for(
-      "hybrid.proposal_log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { w(b) = -w(b) - lq(b); });
+  flow_proposals(flow_, theory_, z_, n, proposal_, log_q_, proposal_log_w_);
 }
 
 void HybridUpdate::accept_or_reject(const Field& phi, index_t n, std::uint32_t step, int k,

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "flow/flow_test_support.hpp"
 #include "flow_mh_samples.hpp"
 #include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
@@ -17,13 +18,6 @@ using namespace flowlat;
 using namespace flowlat::testing_support;
 
 namespace {
-
-FlowArchitecture small_flow() {
-  FlowArchitecture a;
-  a.n_layers = 2;
-  a.coupling.hidden = {4, 4};
-  return a;
-}
 
 struct ChainTrace {
   std::vector<double> log_w;
@@ -54,7 +48,7 @@ TEST(FlowMetropolis, ChainIndependentOfRankCount) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -1.0, 1.0);
   if (MpiContext(MPI_COMM_WORLD).size() == 1) GTEST_SKIP() << "compares 2+ ranks with one";
-  Flow flow(g, small_flow(), 16);
+  Flow flow(g, tiny_architecture(Equivariance::None, 2), 16);
   flow.initialize(2);
   const auto world = run_chain(MpiContext(MPI_COMM_WORLD), theory, flow, 5, 13);
   const auto self = run_chain(MpiContext(MPI_COMM_SELF), theory, flow, 5, 13);
@@ -75,7 +69,7 @@ TEST(FlowMetropolis, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   const double m2 = 1.0;
   const Phi4 theory(g, m2, 0.0);
   const index_t block = 256;
-  Flow flow(g, small_flow(), block);
+  Flow flow(g, tiny_architecture(Equivariance::None, 2), block);
   flow.initialize(4);
   const MpiContext self(MPI_COMM_SELF);
   {

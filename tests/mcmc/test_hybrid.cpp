@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "chain_samples.hpp"
+#include "flow/flow_test_support.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/mcmc/hybrid_update.hpp"
@@ -18,13 +19,6 @@ using namespace flowlat;
 using namespace flowlat::testing_support;
 
 namespace {
-
-FlowArchitecture small_flow() {
-  FlowArchitecture a;
-  a.n_layers = 2;
-  a.coupling.hidden = {4, 4};
-  return a;
-}
 
 // Chains first .. first+n-1 from `start` rows first.., `updates` hybrid updates.
 FieldHost run_chains(const Theory& theory, Flow& flow, const Field& start, std::int64_t first,
@@ -48,7 +42,7 @@ TEST(Hybrid, ChainHistoryIndependentOfBatchAndRankCount) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -1.0, 1.0);
   const index_t chains = 6;
-  Flow flow(g, small_flow(), chains);
+  Flow flow(g, tiny_architecture(Equivariance::None, 2), chains);
   flow.initialize(3);
   const Field start = random_field(chains, g.volume(), 9, 0.5);
   const FieldHost whole = run_chains(theory, flow, start, 0, chains, 12);
@@ -88,7 +82,7 @@ TEST(Hybrid, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   const double m2 = 1.0;
   const Phi4 theory(g, m2, 0.0);
   const index_t chains = 64;
-  Flow flow(g, small_flow(), chains);
+  Flow flow(g, tiny_architecture(Equivariance::None, 2), chains);
   flow.initialize(4);
   {
     AdamOptions adam;

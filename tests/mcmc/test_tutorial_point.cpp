@@ -15,6 +15,7 @@
 
 #include "agreement.hpp"
 #include "chain_samples.hpp"
+#include "flow/flow_test_support.hpp"
 #include "flow_mh_samples.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
@@ -48,14 +49,6 @@ ChainSamples default_hmc(const Theory& theory, index_t n, int measurements, std:
   const HmcSettings settings = hmc_settings(Config());
   Hmc hmc(theory, settings.integrator, seed, 0, n, settings.lengths);
   return sample_chains(theory, hmc, n, 200, measurements, 1, false);
-}
-
-FlowArchitecture z2_architecture(int layers, std::vector<int> hidden) {
-  FlowArchitecture arch;
-  arch.n_layers = layers;
-  arch.coupling.hidden = std::move(hidden);
-  arch.coupling.equivariance = Equivariance::Z2;
-  return arch;
 }
 
 }  // namespace
@@ -124,7 +117,7 @@ TEST(SmallLattice, FlowMhWithAnUnderTrainedReverseKlModelAgreesWithHmc) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -4.0, 8.0);
   const index_t block = 512;
-  Flow flow(g, z2_architecture(4, {4, 4}), block);
+  Flow flow(g, tiny_architecture(Equivariance::Z2, 4), block);
   flow.initialize(1);
   AdamOptions adam;
   adam.lr = 5e-3;

@@ -35,7 +35,7 @@ class FlowProposer {
   ChainRange share_;
   std::vector<int> counts_, displs_;
   Field z_, phi_;
-  BatchScalar log_q_, action_;
+  BatchScalar log_q_, log_w_;
 };
 
 // The accept/reject decisions: plain host arithmetic every rank repeats.
