@@ -10,7 +10,9 @@
 #   overrides go to every run, e.g. --theory.lambda=6.008 --run.overwrite=true
 # environment: RANKS (default 2), FLOWLAT (default build/flowlat), RUNS
 #   (output folder, default runs/compare), PROPOSALS (flow-MH chain, default
-#   100000), TRAJECTORIES (per hybrid/HMC chain, default 5000; RANKS*2 chains)
+#   100000), TRAJECTORIES (per hybrid/HMC chain, default 5000; RANKS*2 chains),
+#   SEED (default 1; hybrid SEED+1, HMC SEED+2: independent momenta; do not
+#   pass --run.seed as an override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RANKS=${RANKS:-2}
@@ -19,6 +21,7 @@ RUNS=${RUNS:-runs/compare}
 PROPOSALS=${PROPOSALS:-100000}
 TRAJECTORIES=${TRAJECTORIES:-5000}
 CHAINS=$((RANKS * 2))
+SEED=${SEED:-1}
 mkdir -p "$RUNS"
 MPIEXEC=(mpiexec -n "$RANKS")
 if mpiexec --version 2>&1 | grep -qi "open-\?mpi\|OpenRTE"; then
@@ -36,17 +39,17 @@ timed() {
 }
 
 echo "== train (default training) on $RANKS ranks"
-T_TRAIN=$(timed "${MPIEXEC[@]}" "$FLOWLAT" train --flow.model="$RUNS/model.h5" "$@")
+T_TRAIN=$(timed "${MPIEXEC[@]}" "$FLOWLAT" train --run.seed="$SEED" --flow.model="$RUNS/model.h5" "$@")
 grep -E "steps in|last .* steps" "$RUNS/last.log"
 echo "== flow-MH: $PROPOSALS proposals"
-T_SAMPLE=$(timed "${MPIEXEC[@]}" "$FLOWLAT" sample --flow.model="$RUNS/model.h5" \
+T_SAMPLE=$(timed "${MPIEXEC[@]}" "$FLOWLAT" sample --run.seed="$SEED" --flow.model="$RUNS/model.h5" \
   --sample.proposals="$PROPOSALS" --run.output="$RUNS/flow_mh.h5" "$@")
 grep -E "done in|WARNING" "$RUNS/last.log" || true
 echo "== hybrid: $CHAINS chains x $TRAJECTORIES"
-T_HYBRID=$(timed "${MPIEXEC[@]}" "$FLOWLAT" hybrid --flow.model="$RUNS/model.h5" \
+T_HYBRID=$(timed "${MPIEXEC[@]}" "$FLOWLAT" hybrid --run.seed=$((SEED + 1)) --flow.model="$RUNS/model.h5" \
   --hybrid.chains="$CHAINS" --hybrid.trajectories="$TRAJECTORIES" --run.output="$RUNS/hybrid.h5" "$@")
 echo "== hmc: $CHAINS chains x $TRAJECTORIES"
-T_HMC=$(timed "${MPIEXEC[@]}" "$FLOWLAT" hmc --hmc.chains="$CHAINS" \
+T_HMC=$(timed "${MPIEXEC[@]}" "$FLOWLAT" hmc --run.seed=$((SEED + 2)) --hmc.chains="$CHAINS" \
   --hmc.trajectories="$TRAJECTORIES" --run.output="$RUNS/hmc.h5" "$@")
 echo "== wall times: train $T_TRAIN s, flow-MH $T_SAMPLE s, hybrid $T_HYBRID s, hmc $T_HMC s"
 /usr/bin/python3 analysis/sampler_efficiency.py "flow-MH=$RUNS/flow_mh.h5:$T_SAMPLE:$T_TRAIN" \

@@ -1,24 +1,29 @@
 #!/bin/bash
 # The main job: the flow pipeline at the tutorial point (8x8, m^2 = -4,
-# lambda = 8). Trains a flow (inputs/phi4_train.ini), samples an exact
-# flow-MH ensemble with it (inputs/phi4_sample.ini), runs HMC for the same
-# number of configurations (inputs/phi4_hmc.ini), and prints acceptance,
-# ESS/N and every observable with Gamma-method errors side by side
-# (flowlat analyze).
+# lambda = 8) with the built-in defaults. Trains a flow (the default
+# training: Z2-equivariant couplings), samples an exact flow-MH ensemble
+# with it, runs hybrid chains (HMC trajectories + flow proposals) and HMC
+# for the same number of configurations, and prints acceptance, the
+# importance-weight diagnostics and every observable with Gamma-method
+# errors side by side (flowlat analyze).
 #
 # usage: jobscripts/flow_pipeline.sh [--section.key=value ...]
 #   overrides go to all three runs, e.g. --run.overwrite=true --train.steps=500
 # environment: RANKS (default 2), FLOWLAT (default build/flowlat),
 #   PROPOSALS (flow-MH chain length, default 20000), RUNS (output folder, default runs),
-#   LAUNCH (the MPI launcher with its arguments, e.g. "srun"; default mpiexec -n RANKS)
+#   LAUNCH (the MPI launcher with its arguments, e.g. "srun"; default mpiexec -n RANKS),
+#   SEED (default 1: train and sample; hybrid SEED+1 and HMC SEED+2, so that
+#   their momenta are independent; do not pass --run.seed as an override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RANKS=${RANKS:-2}
 FLOWLAT=${FLOWLAT:-build/flowlat}
 PROPOSALS=${PROPOSALS:-20000}
 RUNS=${RUNS:-runs}
+SEED=${SEED:-1}
 MODEL=$RUNS/phi4_flow.model.h5
 FLOW_MH=$RUNS/phi4_flow_mh.h5
+HYBRID=$RUNS/phi4_hybrid.h5
 HMC=$RUNS/phi4_hmc_same_length.h5
 
 if [[ -n "${LAUNCH:-}" ]]; then
@@ -33,15 +38,18 @@ else
 fi
 
 START=$SECONDS
-echo "== 1/4 train: $MODEL"
-"${MPIEXEC[@]}" "$FLOWLAT" train --config inputs/phi4_train.ini --flow.model="$MODEL" "$@"
-echo "== 2/4 sample: $FLOW_MH ($PROPOSALS flow proposals)"
-"${MPIEXEC[@]}" "$FLOWLAT" sample --config inputs/phi4_sample.ini --flow.model="$MODEL" \
+echo "== 1/5 train: $MODEL"
+"${MPIEXEC[@]}" "$FLOWLAT" train --run.seed="$SEED" --flow.model="$MODEL" "$@"
+echo "== 2/5 sample: $FLOW_MH ($PROPOSALS flow proposals)"
+"${MPIEXEC[@]}" "$FLOWLAT" sample --run.seed="$SEED" --flow.model="$MODEL" \
   --sample.proposals="$PROPOSALS" --run.output="$FLOW_MH" "$@"
-# the same number of configurations: one HMC chain per rank
-echo "== 3/4 hmc: $HMC ($RANKS chains x $((PROPOSALS / RANKS)) trajectories)"
-"${MPIEXEC[@]}" "$FLOWLAT" hmc --config inputs/phi4_hmc.ini --hmc.chains="$RANKS" \
+# the same number of configurations: one chain per rank
+echo "== 3/5 hybrid: $HYBRID ($RANKS chains x $((PROPOSALS / RANKS)) updates)"
+"${MPIEXEC[@]}" "$FLOWLAT" hybrid --run.seed=$((SEED + 1)) --flow.model="$MODEL" --hybrid.chains="$RANKS" \
+  --hybrid.trajectories=$((PROPOSALS / RANKS)) --run.output="$HYBRID" "$@"
+echo "== 4/5 hmc: $HMC ($RANKS chains x $((PROPOSALS / RANKS)) trajectories)"
+"${MPIEXEC[@]}" "$FLOWLAT" hmc --run.seed=$((SEED + 2)) --hmc.chains="$RANKS" \
   --hmc.trajectories=$((PROPOSALS / RANKS)) --run.output="$HMC" "$@"
-echo "== 4/4 flow-MH [1] next to HMC [2]"
-"$FLOWLAT" analyze "$FLOW_MH" "$HMC"
+echo "== 5/5 flow-MH [1], hybrid [2] and HMC [3] side by side"
+"$FLOWLAT" analyze "$FLOW_MH" "$HYBRID" "$HMC"
 echo "pipeline done in $((SECONDS - START)) s"

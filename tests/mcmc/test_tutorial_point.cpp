@@ -58,7 +58,7 @@ class TutorialPoint : public ::testing::Test {
   static void SetUpTestSuite() {
     geometry_ = std::make_unique<Geometry>(std::vector<int>{8, 8});
     theory_ = std::make_unique<Phi4>(*geometry_, -4.0, 8.0);
-    reference_ = std::make_unique<SeriesSet>(chains(default_hmc(*theory_, 32, 4000, 4)));
+    reference_ = std::make_unique<SeriesSet>(chains(default_hmc(*theory_, 64, 4000, 4)));
     scale_ = {{"absM", 1.0 / double(geometry_->volume())}};
   }
   static void TearDownTestSuite() {
