@@ -59,9 +59,12 @@ with tempfile.TemporaryDirectory() as tmp:
     model = os.path.join(tmp, "model.h5")
     run(FLOWLAT, "hmc", "--hmc.trajectories=200", "--lattice.shape=4,4", "--hmc.chains=2",
         "--run.progress_seconds=0", f"--run.output={ensemble}")
-    run(FLOWLAT, "train", "--lattice.shape=4,4", "--train.steps=20", "--train.batch=16",
-        "--flow.layers=2", "--flow.hidden=4", "--train.log_every=5", "--run.progress_seconds=0",
-        f"--flow.model={model}")
+    flow = ["--lattice.shape=4,4", "--flow.layers=2", "--flow.hidden=4", "--run.progress_seconds=0",
+            f"--flow.model={model}"]
+    run(FLOWLAT, "train", "--train.steps=20", "--train.batch=16", "--train.log_every=5", *flow)
+    # a flow-MH chain: acceptance below 1 and a single chain
+    flow_mh = os.path.join(tmp, "flow_mh.h5")
+    run(FLOWLAT, "sample", "--sample.proposals=1000", f"--run.output={flow_mh}", *flow)
 
     # every script writes its figure
     scripts = [("plot_training.py", model), ("plot_history.py", ensemble),
@@ -87,21 +90,23 @@ with tempfile.TemporaryDirectory() as tmp:
     check(bad.returncode != 0 and "no_such" in bad.stderr, "plot_history.py: unknown --obs accepted")
 
     # the Python Gamma method against the C++ one, observable by observable
-    report = json.loads(run(FLOWLAT, "analyze", "--json", ensemble))
-    cpp = report["files"][0]["observables"]
-    with open_ensemble(ensemble) as f:
-        series = analyzed_observables(f)
-    check(list(cpp) == list(series), f"observables: analyze {list(cpp)}, Python {list(series)}")
-    for name, data in series.items():
-        if name not in cpp:
-            continue
-        r = gamma_method(data)
-        for field, value in (("mean", r.mean), ("error", r.error), ("tau_int", r.tau_int)):
-            check(close(cpp[name][field], value),
-                  f"{name}.{field}: analyze {cpp[name][field]!r}, Python {value!r}")
-        check(cpp[name]["window"] == r.window,
-              f"{name}.window: analyze {cpp[name]['window']}, Python {r.window}")
-        print(f"{name:16s} mean {r.mean:.10g} error {r.error:.6g} tau_int {r.tau_int:.6g}: agree")
+    report = json.loads(run(FLOWLAT, "analyze", "--json", ensemble, flow_mh))
+    for path, result in zip((ensemble, flow_mh), report["files"]):
+        cpp = result["observables"]
+        with open_ensemble(path) as f:
+            series = analyzed_observables(f)
+        check(list(cpp) == list(series), f"{path}: analyze {list(cpp)}, Python {list(series)}")
+        for name, data in series.items():
+            if name not in cpp:
+                continue
+            r = gamma_method(data)
+            for field, value in (("mean", r.mean), ("error", r.error), ("tau_int", r.tau_int)):
+                check(close(cpp[name][field], value),
+                      f"{path} {name}.{field}: analyze {cpp[name][field]!r}, Python {value!r}")
+            check(cpp[name]["window"] == r.window,
+                  f"{path} {name}.window: analyze {cpp[name]['window']}, Python {r.window}")
+            print(f"{result['sampler']:8s} {name:16s} mean {r.mean:.10g} error {r.error:.6g} "
+                  f"tau_int {r.tau_int:.6g}: agree")
 
 # the cosh effective mass of an exact periodic cosh is its mass (t = 0 has none)
 T, m = 8, 0.37
