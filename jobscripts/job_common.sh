@@ -51,9 +51,10 @@ job_bind_threads() {
 # Sets LAUNCH (a string, as flow_pipeline.sh and scan.sh read it) to the
 # given launcher; with GPUS_PER_NODE > 0 every rank starts through
 # bind_gpu.sh, which gives it one GPU of its node (CUDA_VISIBLE_DEVICES).
+# A LAUNCH inherited from a previous job of a chain has the wrapper already.
 job_set_launcher() {
   LAUNCH="$*"
-  if (( ${GPUS_PER_NODE:-0} > 0 )); then
+  if (( ${GPUS_PER_NODE:-0} > 0 )) && [[ "$LAUNCH" != *bind_gpu.sh* ]]; then
     LAUNCH+=" jobscripts/bind_gpu.sh"
     export GPUS_PER_NODE
   fi

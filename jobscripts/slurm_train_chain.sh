@@ -32,7 +32,7 @@ cd "${SLURM_SUBMIT_DIR:-$(dirname "$0")/..}"
 # shellcheck source=jobscripts/job_common.sh
 source jobscripts/job_common.sh
 job_parse_dry_run "$@"
-ARGS=("${JOB_ARGS[@]}")  # passed unchanged to the successor
+CHAIN_ARGS=("${JOB_ARGS[@]}")  # passed unchanged to the successor
 set -- "${JOB_ARGS[@]}"
 INPUT=inputs/phi4_train.ini
 if [[ $# -gt 0 && "$1" != --* ]]; then
@@ -61,7 +61,7 @@ submit_next() {
   echo "train chain: time limit near, submitting job $((CHAIN_JOB + 1)) of the chain"
   job_run sbatch --dependency=afterany:"${SLURM_JOB_ID:-local}" \
     --export=ALL,CHAIN_ID="$CHAIN_ID",CHAIN_JOB=$((CHAIN_JOB + 1)),MODEL="$MODEL",MAX_JOBS="$MAX_JOBS" \
-    jobscripts/slurm_train_chain.sh "${ARGS[@]}"
+    jobscripts/slurm_train_chain.sh "${CHAIN_ARGS[@]}"
 }
 
 echo "train chain $CHAIN_ID: job $CHAIN_JOB, model $MODEL"
