@@ -6,6 +6,8 @@ bias correction of Gamma(t) (eq. 49), tau_int error (eq. 42).
     from gamma_method import gamma_method
     r = gamma_method(chains)      # chains: [n_chain][n] array-like
     r.mean, r.error, r.tau_int, r.tau_int_error, r.window
+    r.rho     # normalised autocorrelation Gamma(t)/Gamma(0), t = 0..n/2 (before
+              # the bias correction), for plots of the window
 """
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ class GammaResult:
     tau_int_error: float
     window: int
     n: int
+    rho: np.ndarray = None
 
 
 def _autocovariance(dev, t_max):
@@ -41,7 +44,8 @@ def gamma_method(chains, S=1.5):
     t_max = max(n // 2, 1)
     G = _autocovariance(dev, t_max)
     if G[0] <= 1e-14 * max(mean * mean, np.max(np.abs(data)) ** 2, 1e-300):
-        return GammaResult(mean, 0.0, 0.5, 0.0, 0, N)
+        return GammaResult(mean, 0.0, 0.5, 0.0, 0, N, np.ones(1))
+    rho = G / G[0]
     W = t_max
     tau_int = 0.5
     for w in range(1, t_max + 1):
@@ -54,8 +58,8 @@ def gamma_method(chains, S=1.5):
     Gc = G + C / N  # bias correction (eq. 49)
     C = Gc[0] + 2 * Gc[1 : W + 1].sum()
     if C <= 0:
-        return GammaResult(mean, 0.0, 0.0, 0.0, W, N)
+        return GammaResult(mean, 0.0, 0.0, 0.0, W, N, rho)
     tau_int = C / (2 * Gc[0])
     error = np.sqrt(C / N)
-    tau_err = 2 * tau_int * np.sqrt((W + 0.5 - tau_int) / N)
-    return GammaResult(mean, float(error), float(tau_int), float(tau_err), int(W), N)
+    tau_err = 2 * tau_int * np.sqrt(max(0.0, (W + 0.5 - tau_int) / N))
+    return GammaResult(mean, float(error), float(tau_int), float(tau_err), int(W), N, rho)

@@ -1,6 +1,9 @@
 #!/bin/bash
 # Slurm job: flowlat HMC ensemble, one MPI rank per task, chains spread over ranks.
-# Submit:  sbatch jobscripts/slurm_hmc.sh inputs/phi4_hmc.ini [--section.key=value ...]
+# Submit from the repository root:
+#   sbatch jobscripts/slurm_hmc.sh inputs/phi4_hmc.ini [--section.key=value ...]
+# Check first: jobscripts/slurm_hmc.sh --dry-run inputs/phi4_hmc.ini  (or DRY_RUN=1)
+# GPU nodes: add --gpus-per-node=N; each rank then gets one GPU.
 #SBATCH --job-name=flowlat-hmc
 #SBATCH --nodes=1
 #SBATCH --ntasks-per-node=4
@@ -8,20 +11,23 @@
 #SBATCH --time=01:00:00
 #SBATCH --output=flowlat-hmc-%j.log
 set -euo pipefail
-
+# sbatch runs a copy of this file: the repository is where it was submitted
+cd "${SLURM_SUBMIT_DIR:-$(dirname "$0")/..}"
+# shellcheck source=jobscripts/job_common.sh
+source jobscripts/job_common.sh
+job_parse_dry_run "$@"
+set -- "${JOB_ARGS[@]}"
 INPUT=${1:?usage: sbatch jobscripts/slurm_hmc.sh INPUT.ini [overrides...]}
 shift
-FLOWLAT=${FLOWLAT:-$SLURM_SUBMIT_DIR/build/flowlat}
+FLOWLAT=${FLOWLAT:-build/flowlat}
 # A run never overwrites: name the output after the job unless the user did.
-OUTPUT=${OUTPUT:-runs/hmc_${SLURM_JOB_ID}.h5}
+OUTPUT=${OUTPUT:-runs/hmc_${SLURM_JOB_ID:-local}.h5}
 
-export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
-export OMP_PROC_BIND=spread OMP_PLACES=threads
-# On GPU nodes, bind each rank to its GPU from SLURM_LOCALID (Kokkos 4: --kokkos-device-id).
-DEVICE_ARGS=()
-if [[ -n "${SLURM_GPUS_ON_NODE:-}" ]]; then
-  DEVICE_ARGS=(--kokkos-map-device-id-by=mpi_rank)
-fi
-
-srun "$FLOWLAT" hmc --config "$INPUT" --run.output="$OUTPUT" "$@" "${DEVICE_ARGS[@]}"
-"$FLOWLAT" inspect "$OUTPUT"
+job_print_directives jobscripts/slurm_hmc.sh
+job_bind_threads
+export GPUS_PER_NODE=${GPUS_PER_NODE:-${SLURM_GPUS_ON_NODE:-0}}
+job_set_launcher "${LAUNCH:-srun}"
+read -r -a LAUNCHER <<< "$LAUNCH"
+job_run mkdir -p "$(dirname "$OUTPUT")"
+job_run "${LAUNCHER[@]}" "$FLOWLAT" hmc --config "$INPUT" --run.output="$OUTPUT" "$@"
+job_run "$FLOWLAT" inspect "$OUTPUT"

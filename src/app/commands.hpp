@@ -14,6 +14,7 @@ struct Invocation {
   std::string config_path;             // empty: built-in defaults
   std::vector<std::string> overrides;  // "--section.key=value"
   std::vector<std::string> positional;  // e.g. the file of `inspect`
+  std::vector<std::string> flags;       // bare options of a command: `analyze --json`
   std::string command_line;            // recorded in every output
 };
 
@@ -25,7 +26,9 @@ int command_sample(const MpiContext& mpi, const Invocation& inv);
 // HMC trajectories alternating with flow independence-MH proposals (src/app/command_hybrid.cpp).
 int command_hybrid(const MpiContext& mpi, const Invocation& inv);
 int command_inspect(const std::string& path, std::ostream& out);
-// Gamma-method table of every observable of the files, side by side.
-int command_analyze(const std::vector<std::string>& paths, std::ostream& out);
+// Gamma-method table of every observable of the files, side by side, or
+// the same numbers as JSON (`analyze --json`).
+enum class AnalyzeOutput { Table, Json };
+int command_analyze(const std::vector<std::string>& paths, AnalyzeOutput format, std::ostream& out);
 
 }  // namespace flowlat

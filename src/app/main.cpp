@@ -32,6 +32,7 @@ const char* kUsage =
     "  metropolis  checkerboard local Metropolis     (inputs/phi4_metropolis.ini)\n"
     "  inspect F   print what an HDF5 file holds\n"
     "  analyze F.. Gamma-method table of every observable, files side by side\n"
+    "              (--json: the same numbers as JSON on stdout)\n"
     "Without --config the built-in defaults are used; `flowlat keys` lists every key.\n";
 
 // Splits the command line: --kokkos-* options go to `kokkos` (checked there),
@@ -64,6 +65,9 @@ flowlat::Invocation parse(int argc, char** argv, flowlat::KokkosArguments& kokko
                          "'); a run reads one input file");
       inv.config_path = path;
       config_given = true;
+    } else if (inv.command == "analyze" && arg == "--json") {
+      // a flag, not an override: it must not take the next file as its value
+      inv.flags.push_back(arg);
     } else if (arg.rfind("--", 0) == 0) {
       // "--section.key value" is accepted as well as "--section.key=value"
       if (arg.find('=') == std::string::npos && i + 1 < argc &&
@@ -103,8 +107,9 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
   }
   if (inv.command == "analyze") {
     if (!inv.overrides.empty() || !inv.config_path.empty())
-      throw InputError("analyze: expected only file names");
-    return mpi.is_root() ? command_analyze(inv.positional, std::cout) : 0;
+      throw InputError("analyze: expected only file names (and --json)");
+    const AnalyzeOutput format = inv.flags.empty() ? AnalyzeOutput::Table : AnalyzeOutput::Json;
+    return mpi.is_root() ? command_analyze(inv.positional, format, std::cout) : 0;
   }
   if (inv.command == "keys") {
     if (mpi.is_root()) std::cout << Config().resolved_text(/*with_help=*/true);

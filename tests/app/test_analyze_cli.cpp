@@ -1,9 +1,12 @@
 // `flowlat analyze`: the Gamma-method table of one or two ensembles, the
-// difference column, and a missing file named in a one-line error.
+// difference column, a missing file named in a one-line error, and the same
+// numbers as JSON (--json) that Python's json module reads.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
@@ -55,4 +58,60 @@ TEST(AnalyzeCli, MissingFileIsOneLineNamingIt) {
   EXPECT_NE(r.err.find("no_such_ensemble.h5"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
   EXPECT_EQ(run_flowlat("analyze").exit_code, 2);
+}
+
+namespace {
+
+// The value after "name": in the JSON text, from `from` on (the writer puts
+// one member per line, so the first match after an object's key is its own).
+double json_number(const std::string& text, const std::string& name, std::size_t from) {
+  const auto at = text.find("\"" + name + "\": ", from);
+  EXPECT_NE(at, std::string::npos) << name << " in " << text;
+  if (at == std::string::npos) return std::nan("");
+  return std::strtod(text.c_str() + at + name.size() + 4, nullptr);
+}
+
+}  // namespace
+
+TEST(AnalyzeCli, JsonHasTheNumbersOfTheTableAtFullPrecision) {
+  const std::string a = hmc_ensemble(3), b = hmc_ensemble(4);
+  // --json before the file: a flag, not an override taking the file as its value
+  const RunResult one = run_flowlat("analyze --json " + a);
+  ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
+
+  // valid JSON (Python's parser) with the fields scripts use
+  const std::string json_path = testing::TempDir() + "analyze_cli.json";
+  std::ofstream(json_path) << one.out;
+  const std::string check =
+      "/usr/bin/python3 -c 'import json,sys; d = json.load(sys.stdin); f = d[\"files\"][0]; "
+      "o = f[\"observables\"]; "
+      "assert f[\"n_chain\"] == 2 and f[\"n_saved\"] == 200 and f[\"complete\"] is True; "
+      "assert f[\"sampler\"] == \"hmc\" and f[\"couplings\"][\"lambda\"] == 8, f; "
+      "assert set(o) >= {\"M\", \"absM\", \"absM_per_site\", \"chi2\", \"acceptance\"}, o; "
+      "assert all(set(v) >= {\"mean\", \"error\", \"tau_int\", \"tau_int_error\", "
+      "\"binned_error\", \"flags\"} for v in o.values()); "
+      "assert isinstance(f[\"warnings\"], list) and \"difference_in_sigma\" not in d' < " +
+      json_path;
+  if (std::system("test -x /usr/bin/python3") == 0) {
+    EXPECT_EQ(std::system(check.c_str()), 0) << one.out;
+  }
+
+  // every number is the Gamma method's on the file's data, to the last bit
+  const EnsembleReader reader(a);
+  const GammaResult r = gamma_method_chains(reader.obs("absM"), 2);
+  const auto absM = one.out.find("\"absM\": {");
+  ASSERT_NE(absM, std::string::npos) << one.out;
+  EXPECT_EQ(json_number(one.out, "mean", absM), r.mean);
+  EXPECT_EQ(json_number(one.out, "error", absM), r.error);
+  EXPECT_EQ(json_number(one.out, "tau_int", absM), r.tau_int);
+  EXPECT_EQ(json_number(one.out, "tau_int_error", absM), r.tau_int_error);
+  EXPECT_EQ(one.out.find("nan"), std::string::npos) << one.out;
+  EXPECT_EQ(one.out.find("inf"), std::string::npos) << one.out;
+
+  // two files: both, and the difference column
+  const RunResult two = run_flowlat("analyze " + a + " --json " + b);
+  ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+  EXPECT_NE(two.out.find("\"difference_in_sigma\": {"), std::string::npos) << two.out;
+  EXPECT_NE(two.out.find(b), std::string::npos) << two.out;
+  EXPECT_EQ(run_flowlat("analyze --json").exit_code, 2);
 }
