@@ -1,7 +1,8 @@
 // Agreement of two Monte Carlo estimates of several observables at once: a
 // chi^2 of the difference of the means with their full covariance (each
-// sampler's covariance from the Gamma method, so autocorrelations count),
-// and a precision floor so that a real bias cannot hide in large errors.
+// sampler's from bins much longer than its tau_int, so autocorrelations
+// count), and a precision floor (Gamma-method errors) so that a real bias
+// cannot hide in large errors.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -18,16 +19,40 @@ namespace flowlat::testing_support {
 // name -> [replica][measurement]
 using SeriesSet = std::map<std::string, std::vector<std::vector<double>>>;
 
-// Covariance of the means of observables a and b from the Gamma-method
-// errors of a, b and a + b: err^2(a+b) = err^2(a) + err^2(b) + 2 cov(a, b).
-inline double covariance_of_means(const std::vector<std::vector<double>>& a,
-                                  const std::vector<std::vector<double>>& b) {
-  std::vector<std::vector<double>> sum = a;
-  for (std::size_t r = 0; r < a.size(); ++r)
-    for (std::size_t i = 0; i < a[r].size(); ++i) sum[r][i] += b[r][i];
-  const double ea = gamma_method(a).error, eb = gamma_method(b).error,
-               es = gamma_method(sum).error;
-  return 0.5 * (es * es - ea * ea - eb * eb);
+// Covariance matrix of the means of `names` from bins of one common size in
+// every replica: the smallest power of two >= 20 tau_max (bins much longer
+// than the autocorrelation), but at least 64 bins in all. A sample
+// covariance of bin means is positive semi-definite by construction, which
+// a combination of separately windowed Gamma-method errors is not.
+inline std::vector<std::vector<double>> binned_covariance(const SeriesSet& s,
+                                                          const std::vector<std::string>& names,
+                                                          double tau_max) {
+  const auto& first = s.at(names[0]);
+  const std::size_t per_chain = first[0].size(), chains = first.size();
+  std::size_t bin = 1;
+  while (bin < 20 * tau_max && chains * (per_chain / (2 * bin)) >= 64) bin *= 2;
+  const std::size_t bins = per_chain / bin, total = chains * bins;
+  std::vector<std::vector<double>> means(names.size(), std::vector<double>(total));
+  std::vector<double> grand(names.size(), 0.0);
+  for (std::size_t o = 0; o < names.size(); ++o) {
+    const auto& series = s.at(names[o]);
+    for (std::size_t c = 0; c < chains; ++c)
+      for (std::size_t k = 0; k < bins; ++k) {
+        double sum = 0;
+        for (std::size_t i = 0; i < bin; ++i) sum += series[c][k * bin + i];
+        means[o][c * bins + k] = sum / double(bin);
+        grand[o] += sum / double(bin) / double(total);
+      }
+  }
+  std::vector<std::vector<double>> C(names.size(), std::vector<double>(names.size(), 0.0));
+  for (std::size_t a = 0; a < names.size(); ++a)
+    for (std::size_t b = 0; b <= a; ++b) {
+      double sum = 0;
+      for (std::size_t k = 0; k < total; ++k)
+        sum += (means[a][k] - grand[a]) * (means[b][k] - grand[b]);
+      C[a][b] = C[b][a] = sum / double(total - 1) / double(total);
+    }
+  return C;
 }
 
 // chi^2 survival function for an even number of degrees of freedom 2m:
@@ -54,7 +79,7 @@ inline void expect_agreement(const char* a_label, const SeriesSet& a, const char
                              const std::map<std::string, double>& scale) {
   const std::size_t n = names.size();
   std::vector<double> d(n);
-  std::vector<std::vector<double>> C(n, std::vector<double>(n, 0.0));
+  double tau_a = 0.5, tau_b = 0.5;
   for (std::size_t i = 0; i < n; ++i) {
     const auto ra = gamma_method(a.at(names[i])), rb = gamma_method(b.at(names[i]));
     const double s = scale.count(names[i]) ? scale.at(names[i]) : 1.0;
@@ -65,12 +90,12 @@ inline void expect_agreement(const char* a_label, const SeriesSet& a, const char
                 rb.mean * s, rb.error * s, rb.tau_int, d[i] / sigma);
     EXPECT_LT(sigma, precision_floor(names[i]) * std::abs(rb.mean))
         << names[i] << ": not enough statistics";
-    for (std::size_t j = 0; j <= i; ++j) {
-      C[i][j] = covariance_of_means(a.at(names[i]), a.at(names[j])) +
-                covariance_of_means(b.at(names[i]), b.at(names[j]));
-      C[j][i] = C[i][j];
-    }
+    tau_a = std::max(tau_a, ra.tau_int), tau_b = std::max(tau_b, rb.tau_int);
   }
+  auto C = binned_covariance(a, names, tau_a);
+  const auto Cb = binned_covariance(b, names, tau_b);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) C[i][j] += Cb[i][j];
   // chi^2 = d^T C^-1 d by Cholesky (C must be positive definite)
   std::vector<std::vector<double>> L(n, std::vector<double>(n, 0.0));
   for (std::size_t i = 0; i < n; ++i)
