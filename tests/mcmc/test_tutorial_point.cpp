@@ -109,7 +109,7 @@ TEST_F(TutorialPoint, HybridWithTheCommittedModelAgreesWithHmc) {
   const HmcSettings settings = hmc_settings(Config());
   Hmc hmc(*theory_, settings.integrator, 6, 0, n, settings.lengths);
   HybridUpdate hybrid(*theory_, hmc, *flow, 1, 6, 0, n);
-  expect_agrees_with_hmc("hybrid", chains(sample_chains(*theory_, hybrid, n, 100, 2000, 1, false)));
+  expect_agrees_with_hmc("hybrid", chains(sample_chains(*theory_, hybrid, n, 100, 1000, 1, false)));
 }
 
 // A mode-seeking reverse-KL model on 4x4, briefly trained, against HMC there.
