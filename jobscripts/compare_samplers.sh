@@ -12,7 +12,8 @@
 #   (output folder, default runs/compare), PROPOSALS (flow-MH chain, default
 #   100000), TRAJECTORIES (per hybrid/HMC chain, default 5000; RANKS*2 chains),
 #   SEED (default 1; hybrid SEED+1, HMC SEED+2: independent momenta; do not
-#   pass --run.seed as an override)
+#   pass --run.seed as an override), MODEL (an existing model file: no
+#   training; then TRAIN_SECONDS, default 0, is the training time to count)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RANKS=${RANKS:-2}
@@ -23,6 +24,7 @@ TRAJECTORIES=${TRAJECTORIES:-5000}
 CHAINS=$((RANKS * 2))
 SEED=${SEED:-1}
 mkdir -p "$RUNS"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 MPIEXEC=(mpiexec -n "$RANKS")
 if mpiexec --version 2>&1 | grep -qi "open-\?mpi\|OpenRTE"; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -38,9 +40,15 @@ timed() {
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
 }
 
-echo "== train (default training) on $RANKS ranks"
-T_TRAIN=$(timed "${MPIEXEC[@]}" "$FLOWLAT" train --run.seed="$SEED" --flow.model="$RUNS/model.h5" "$@")
-grep -E "steps in|last .* steps" "$RUNS/last.log"
+if [[ -n "${MODEL:-}" ]]; then
+  cp "$MODEL" "$RUNS/model.h5"
+  T_TRAIN=${TRAIN_SECONDS:-0}
+  echo "== model $MODEL (training time counted: $T_TRAIN s)"
+else
+  echo "== train (default training) on $RANKS ranks"
+  T_TRAIN=$(timed "${MPIEXEC[@]}" "$FLOWLAT" train --run.seed="$SEED" --flow.model="$RUNS/model.h5" "$@")
+  grep -E "steps in|last .* steps" "$RUNS/last.log"
+fi
 echo "== flow-MH: $PROPOSALS proposals"
 T_SAMPLE=$(timed "${MPIEXEC[@]}" "$FLOWLAT" sample --run.seed="$SEED" --flow.model="$RUNS/model.h5" \
   --sample.proposals="$PROPOSALS" --run.output="$RUNS/flow_mh.h5" "$@")
