@@ -178,3 +178,33 @@ TEST(TrainCli, ForwardKlOnAnHmcEnsemble) {
                            point + "--train.loss=forward_kl --train.data=" + ensemble + ".nope"),
                      "train.data");
 }
+
+// A diverging training (lr = 1 without the final tanh or clipping) stops
+// with one line naming the step, exit code 1, on every rank count; what is
+// on disk is the last checkpoint of the run (a complete, finite model) or
+// nothing.
+TEST(TrainCli, DivergingTrainingStopsNamingTheStep) {
+  for (int ranks : {1, 2}) {
+    const std::string path = model_path("diverging_" + std::to_string(ranks));
+    const RunResult r = run_flowlat(
+        "train --lattice.shape=8,8 --flow.layers=4 --flow.final_tanh=false --train.lr=1 "
+        "--train.clip_norm=0 --train.lr_schedule=constant --train.steps=400 "
+        "--train.checkpoint_every=2 --run.progress_seconds=0 --flow.model=" + path,
+        ranks > 1 ? ranks : 0);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    // once, not per rank (mpiexec adds its own banner about the exit code)
+    std::size_t lines = 0;
+    for (std::size_t at = r.err.find("flowlat:"); at != std::string::npos;
+         at = r.err.find("flowlat:", at + 1))
+      ++lines;
+    EXPECT_EQ(lines, 1u) << r.err;
+    EXPECT_NE(r.err.find("at step"), std::string::npos) << r.err;
+    if (r.err.find("holds the checkpoint of step") != std::string::npos) {
+      const ModelFileContents m = read_model_file(path);  // refused if not finite
+      EXPECT_NE(r.err.find("step " + std::to_string(m.adam_step)), std::string::npos) << r.err;
+    } else {
+      EXPECT_NE(r.err.find("no model written"), std::string::npos) << r.err;
+      EXPECT_FALSE(fs::exists(path));
+    }
+  }
+}

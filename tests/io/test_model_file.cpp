@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -193,6 +194,22 @@ TEST(ModelFile, FlippedParameterByteGivesHashError) {
   const std::string err = input_error([&] { read_model_file(path); });
   EXPECT_NE(err.find(path), std::string::npos) << err;
   EXPECT_NE(err.find("hash"), std::string::npos) << err;
+}
+
+// A diverged training's parameters (NaN, with a matching hash: the file is
+// intact, the model is broken) are refused by every reader, naming the block.
+TEST(ModelFile, NonFiniteParametersAreRefused) {
+  const std::string path = temp_path("nan");
+  SavedModel saved(temp_path("nan_source"));
+  auto values = Kokkos::create_mirror_view_and_copy(HostSpace(), saved.flow.parameters().values());
+  const auto& block = saved.flow.parameters().blocks().at(1);
+  values(block.offset + 2) = std::nan("");
+  Kokkos::deep_copy(saved.flow.parameters().values(), values);
+  write_model_file(path, false, saved.flow, nullptr, saved.theory, saved.config, "x", {});
+  const std::string err = input_error([&] { read_model_file(path); });
+  EXPECT_NE(err.find(path), std::string::npos) << err;
+  EXPECT_NE(err.find("not finite"), std::string::npos) << err;
+  EXPECT_NE(err.find(block.name), std::string::npos) << err;
 }
 
 TEST(ModelFile, MissingForeignTruncatedIncompleteFilesAreInputErrors) {
