@@ -13,6 +13,7 @@
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/core/progress.hpp"
+#include "flowlat/core/stop_signal.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
 #include "summary_table.hpp"
@@ -150,7 +151,7 @@ OutputLock prepare_output(const MpiContext& mpi, const Config& config, const std
   return lock;
 }
 
-void run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
+int run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
                 const ChainRunKeys& keys, const Theory& theory, ChainUpdate& update,
                 ChainRange local) {
   const Log log(mpi);
@@ -213,7 +214,19 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
 
   const double interval = config.get_real("run.progress_seconds");
   Progress progress(log, keys.section, keys.unit, therm + steps, interval);
+  StopPoll stop(mpi, 16);  // one allreduce per 16 updates
   for (long long t = 0; t < therm + steps; ++t) {
+    if (stop()) {
+      writer.flush();
+      const long long done = std::max(0LL, t - therm);
+      log.info("flowlat " + keys.section + ": stopped by " +
+               (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
+               " after " + std::to_string(done) + " of " + std::to_string(steps) + " " +
+               keys.unit + " (plus thermalization); " + config.get_string("run.output") +
+               " holds " + std::to_string(done / save_every) +
+               " saved configurations per chain and stays complete = 0");
+      return kExitStoppedBySignal;
+    }
     update.update(field, n, std::uint32_t(t), reals, flags);
     const bool production = t >= therm;
     if (production) {
@@ -278,6 +291,7 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   log.info(head);
   table.print(log);
   log.info("  written: " + config.get_string("run.output"));
+  return 0;
 }
 
 }  // namespace flowlat

@@ -33,8 +33,10 @@ struct ChainRunKeys {
                                         const std::vector<std::string>& input_keys = {});
 
 // Runs the chains of `local` (global ids local.begin, ...) with `update`,
-// writing the ensemble to run.output. Collective.
-void run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
+// writing the ensemble to run.output. Collective. Returns the exit code: 0,
+// or kExitStoppedBySignal when a stop signal ended the run early (what was
+// sampled is flushed, the file stays complete = 0).
+int run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
                 const ChainRunKeys& keys, const Theory& theory, ChainUpdate& update,
                 ChainRange local);
 

@@ -13,9 +13,8 @@ int command_hmc(const MpiContext& mpi, const Invocation& inv) {
   const HmcSettings settings = hmc_settings(config);
   Hmc hmc(*theory, settings.integrator, std::uint64_t(config.get_int("run.seed")), local.begin,
           std::max<index_t>(local.count, 1), settings.lengths);
-  run_chains(mpi, config, inv, ChainRunKeys{"hmc", "hmc.trajectories", "traj"}, *theory, hmc,
+  return run_chains(mpi, config, inv, ChainRunKeys{"hmc", "hmc.trajectories", "traj"}, *theory, hmc,
              local);
-  return 0;
 }
 
 }  // namespace flowlat

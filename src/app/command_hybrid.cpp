@@ -27,9 +27,8 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
   restore_model(model, flow, nullptr);
   HybridUpdate hybrid(*theory, hmc, flow, int(config.get_int("hybrid.flow_proposals")), seed,
                       local.begin, capacity);
-  run_chains(mpi, config, inv, ChainRunKeys{"hybrid", "hybrid.trajectories", "traj"}, *theory,
+  return run_chains(mpi, config, inv, ChainRunKeys{"hybrid", "hybrid.trajectories", "traj"}, *theory,
              hybrid, local);
-  return 0;
 }
 
 }  // namespace flowlat

@@ -19,9 +19,8 @@ int command_metropolis(const MpiContext& mpi, const Invocation& inv) {
                              std::uint64_t(config.get_int("run.seed")), local.begin,
                              std::max<index_t>(local.count, 1));
   const OutputLock lock = prepare_output(mpi, config);
-  run_chains(mpi, config, inv, ChainRunKeys{"metropolis", "metropolis.sweeps", "sweep"}, *theory,
+  return run_chains(mpi, config, inv, ChainRunKeys{"metropolis", "metropolis.sweeps", "sweep"}, *theory,
              metropolis, local);
-  return 0;
 }
 
 }  // namespace flowlat

@@ -10,6 +10,7 @@
 #include "flowlat/core/comma_list.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/progress.hpp"
+#include "flowlat/core/stop_signal.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
@@ -175,7 +176,19 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   std::vector<double> log_w;
   Progress progress(log, "sample", "prop", therm + n_prop, config.get_real("run.progress_seconds"));
   const std::vector<std::vector<double>> none;
+  StopPoll stop(mpi, 1);  // once per block of proposals
   for (long long first = 0; first < therm + n_prop; first += block) {
+    if (stop()) {
+      writer.flush();
+      const long long done = std::max(0LL, first - therm);
+      log.info("flowlat sample: stopped by " +
+               (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
+               " after " + std::to_string(done) + " of " + std::to_string(n_prop) +
+               " proposals; " + config.get_string("run.output") + " holds " +
+               std::to_string(done / save_every) +
+               " saved configurations and stays complete = 0");
+      return kExitStoppedBySignal;
+    }
     proposer.propose(first, log_w);
     gather.gather(proposer.configurations(), share.count);
     const long long in_block = std::min<long long>(block, therm + n_prop - first);

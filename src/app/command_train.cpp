@@ -13,6 +13,7 @@
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/log.hpp"
 #include "flowlat/core/progress.hpp"
+#include "flowlat/core/stop_signal.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/importance_weights.hpp"
@@ -148,7 +149,25 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   long long last_saved = -1;
   std::vector<double> window_log_w;  // every flow sample's log-weight since the last log line
   Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
+  StopPoll stop(mpi, 1);  // a step costs far more than the allreduce
   for (long long t = first; t < steps; ++t) {
+    if (stop()) {
+      // a checkpoint of the step reached: a later run continues from it on
+      // the same schedule (train.steps stays the total)
+      if (t > first)
+        save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory,
+                   config, inv.command_line, history);
+      const std::string signal =
+          stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name();
+      log.info("flowlat train: stopped by " + signal + " at step " + std::to_string(t) + " of " +
+               std::to_string(steps) + "; " +
+               (t > first || written ? model_path + " holds the checkpoint of step " +
+                                           std::to_string(t > first ? t : last_saved) +
+                                           "; continue with --train.init_model=" + model_path +
+                                           " --run.overwrite=true"
+                                     : std::string("no model written")));
+      return kExitStoppedBySignal;
+    }
     TrainStepResult r;
     try {
       r = trainer.step();

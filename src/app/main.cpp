@@ -18,6 +18,7 @@
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
+#include "flowlat/core/stop_signal.hpp"
 #include "flowlat/core/version_info.hpp"
 
 namespace {
@@ -189,6 +190,7 @@ int run(const flowlat::MpiContext& mpi, int argc, char** argv) {
       what = what.substr(0, std::min(what.find('\n'), what.find(" Raised by")));
       throw InputError("Kokkos::initialize: " + what);
     }
+    const StopSignalGuard stop_on_signals;
     code = dispatch(mpi, inv);
   } catch (const InputError& e) {
     input_error = e.what();
