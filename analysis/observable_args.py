@@ -26,3 +26,21 @@ def select(series, names):
     if unknown:
         sys.exit(f"unknown observable {unknown[0]} (the file has: {', '.join(series)})")
     return {n: series[n] for n in names}
+
+
+def plot_each_observable(doc, suffix, draw):
+    """The whole of a per-observable plot script: parses the command line,
+    reads the observables, calls draw(ax, name, data, gamma_result) for each
+    in a panel of its own, and writes the PNG."""
+    from flowlat_files import analyzed_observables, label, open_ensemble
+    from gamma_method import gamma_method
+    from plotting import figure, save
+
+    args = parse(doc, suffix)
+    with open_ensemble(args.file) as f:
+        series = select(analyzed_observables(f), args.obs)
+        title = f"{args.file}: {label(f)}"
+    fig, axes = figure(len(series))
+    for ax, (name, data) in zip(axes, series.items()):
+        draw(ax, name, data, gamma_method(data))
+    save(fig, args.out, title=title)

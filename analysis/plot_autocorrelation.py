@@ -11,31 +11,20 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import observable_args  # noqa: E402
-from flowlat_files import analyzed_observables, label, open_ensemble  # noqa: E402
-from gamma_method import gamma_method  # noqa: E402
-from plotting import figure, save  # noqa: E402
+from observable_args import plot_each_observable  # noqa: E402
 
 
-def main():
-    args = observable_args.parse(__doc__, "autocorrelation")
-    with open_ensemble(args.file) as f:
-        series = observable_args.select(analyzed_observables(f), args.obs)
-        title = f"{args.file}: {label(f)}"
-    fig, axes = figure(len(series))
-    for ax, (name, data) in zip(axes, series.items()):
-        r = gamma_method(data)
-        # up to a few windows: the tail beyond is noise
-        t_max = min(len(r.rho) - 1, max(3 * r.window, 10))
-        t = np.arange(t_max + 1)
-        ax.plot(t, r.rho[: t_max + 1], ".-", lw=0.6, ms=3)
-        ax.axhline(0, color="gray", lw=0.5)
-        ax.axvline(r.window, color="red", ls="--", lw=0.8, label=f"window W = {r.window}")
-        ax.legend(fontsize=7)
-        ax.set(xlabel="t", ylabel=f"rho(t) of {name}",
-               title=f"tau_int = {r.tau_int:.3g} +- {r.tau_int_error:.2g}")
-    save(fig, args.out, title=title)
+def draw(ax, name, data, r):
+    # up to a few windows: the tail beyond is noise
+    t_max = min(len(r.rho) - 1, max(3 * r.window, 10))
+    t = np.arange(t_max + 1)
+    ax.plot(t, r.rho[: t_max + 1], ".-", lw=0.6, ms=3)
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.axvline(r.window, color="red", ls="--", lw=0.8, label=f"window W = {r.window}")
+    ax.legend(fontsize=7)
+    ax.set(xlabel="t", ylabel=f"rho(t) of {name}",
+           title=f"tau_int = {r.tau_int:.3g} +- {r.tau_int_error:.2g}")
 
 
 if __name__ == "__main__":
-    main()
+    plot_each_observable(__doc__, "autocorrelation", draw)

@@ -8,28 +8,18 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import observable_args  # noqa: E402
-from flowlat_files import analyzed_observables, label, open_ensemble  # noqa: E402
-from gamma_method import gamma_method  # noqa: E402
-from plotting import figure, save  # noqa: E402
+from observable_args import plot_each_observable  # noqa: E402
 
 
-def main():
-    args = observable_args.parse(__doc__, "history")
-    with open_ensemble(args.file) as f:
-        series = observable_args.select(analyzed_observables(f), args.obs)
-        title = f"{args.file}: {label(f)}"
-    fig, axes = figure(len(series))
-    for ax, (name, data) in zip(axes, series.items()):
-        r = gamma_method(data)
-        for chain in data:
-            ax.plot(chain, lw=0.4)
-        ax.axhline(r.mean, color="black", lw=0.8)
-        ax.axhspan(r.mean - r.error, r.mean + r.error, color="black", alpha=0.2)
-        ax.set(xlabel="saved configuration" if name not in ("acceptance", "accept_hmc", "moved_by_flow")
-               else "update", ylabel=name, title=f"{name} = {r.mean:.5g} +- {r.error:.2g}")
-    save(fig, args.out, title=title)
+def draw(ax, name, data, r):
+    for chain in data:
+        ax.plot(chain, lw=0.4)
+    ax.axhline(r.mean, color="black", lw=0.8)
+    ax.axhspan(r.mean - r.error, r.mean + r.error, color="black", alpha=0.2)
+    per_update = name in ("acceptance", "accept_hmc", "moved_by_flow")
+    ax.set(xlabel="update" if per_update else "saved configuration", ylabel=name,
+           title=f"{name} = {r.mean:.5g} +- {r.error:.2g}")
 
 
 if __name__ == "__main__":
-    main()
+    plot_each_observable(__doc__, "history", draw)
