@@ -173,6 +173,16 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   for (const auto& name : update.record_reals()) reals.emplace_back("record." + name, capacity);
   for (const auto& name : update.record_flags()) flags.emplace_back("record." + name, capacity);
 
+  // Host copies of what is written, allocated once (on a host backend they
+  // are the device Views themselves and the copies are no-ops).
+  const FieldHost field_mirror = Kokkos::create_mirror_view(HostSpace(), field);
+  std::vector<BatchScalar::HostMirror> reals_mirror;
+  std::vector<BatchFlags::HostMirror> flags_mirror;
+  for (const auto& r : reals) reals_mirror.push_back(Kokkos::create_mirror_view(HostSpace(), r));
+  for (const auto& f : flags) flags_mirror.push_back(Kokkos::create_mirror_view(HostSpace(), f));
+  std::vector<std::vector<double>> real_host(reals.size());
+  std::vector<std::vector<int>> flag_host(flags.size());
+
   ScalarFieldObservables observables(geometry, capacity);
   Measurement measurement;
   BatchScalar action("chains.action", capacity);
@@ -217,15 +227,15 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
     update.update(field, n, std::uint32_t(t), reals, flags);
     const bool production = t >= therm;
     if (production) {
-      std::vector<std::vector<double>> real_host(reals.size()), flag_real(flags.size());
-      std::vector<std::vector<int>> flag_host(flags.size());
       for (std::size_t k = 0; k < reals.size(); ++k) {
-        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), reals[k]);
+        const auto& h = reals_mirror[k];
+        Kokkos::deep_copy(h, reals[k]);
         real_host[k].assign(h.data(), h.data() + n);
         for (index_t b = 0; b < n; ++b) real_series[k][b].push_back(h(b));
       }
       for (std::size_t k = 0; k < flags.size(); ++k) {
-        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), flags[k]);
+        const auto& h = flags_mirror[k];
+        Kokkos::deep_copy(h, flags[k]);
         flag_host[k].assign(h.data(), h.data() + n);
         for (index_t b = 0; b < n; ++b) flag_series[k][b].push_back(h(b));
       }
@@ -240,8 +250,8 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
       if ((t - therm + 1) % save_every == 0) {
         theory.action(field, n, action);
         observables.measure(field, n, action, measurement);
-        const FieldHost host = Kokkos::create_mirror_view_and_copy(HostSpace(), field);
-        writer.add_saved(host, measurement.scalars, measurement.corrs);
+        Kokkos::deep_copy(field_mirror, field);
+        writer.add_saved(field_mirror, measurement.scalars, measurement.corrs);
         for (std::size_t k = 0; k < obs_series.size(); ++k)
           for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(measurement.scalars[k][b]);
         if (writer.buffered_saved() >= flush_every) writer.flush();

@@ -22,20 +22,26 @@ namespace flowlat {
 
 namespace {
 
-// Rank 0 receives every configuration of a block (proposal order).
+// Rank 0 receives every configuration of a block (proposal order) from the
+// proposer's Field `mine` (through a host copy allocated once).
 class BlockGather {
  public:
-  BlockGather(const MpiContext& mpi, index_t block, index_t dof) : mpi_(mpi), dof_(dof) {
+  BlockGather(const MpiContext& mpi, index_t block, const Field& mine)
+      : mpi_(mpi),
+        dof_(index_t(mine.extent(1))),
+        mine_(mine),
+        host_(Kokkos::create_mirror_view(HostSpace(), mine)) {
     for (int r = 0; r < mpi.size(); ++r) {
       const ChainRange c = MpiContext::split(block, r, mpi.size());
-      counts_.push_back(int(c.count * dof));
-      displs_.push_back(int(c.begin * dof));
+      counts_.push_back(int(c.count * dof_));
+      displs_.push_back(int(c.begin * dof_));
     }
-    if (mpi.is_root()) all_ = FieldHost("sample.block_configs", block, dof);
+    if (mpi.is_root()) all_ = FieldHost("sample.block_configs", block, dof_);
   }
-  void gather(const Field& mine, index_t n) {
-    auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), mine);
-    MPI_Gatherv(host.data(), int(n * dof_), MPI_DOUBLE, mpi_.is_root() ? all_.data() : nullptr,
+  // The first n rows of `mine`.
+  void gather(index_t n) {
+    Kokkos::deep_copy(host_, mine_);
+    MPI_Gatherv(host_.data(), int(n * dof_), MPI_DOUBLE, mpi_.is_root() ? all_.data() : nullptr,
                 counts_.data(), displs_.data(), MPI_DOUBLE, 0, mpi_.comm());
   }
   const FieldHost& all() const { return all_; }
@@ -43,6 +49,8 @@ class BlockGather {
  private:
   MpiContext mpi_;
   index_t dof_;
+  Field mine_;
+  FieldHost host_;
   std::vector<int> counts_, displs_;
   FieldHost all_;
 };
@@ -137,7 +145,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   restore_model(model, flow, nullptr);
   FlowProposer proposer(mpi, flow, *theory, seed, block);
   IndependenceChain chain(seed);
-  BlockGather gather(mpi, block, theory->dof());
+  BlockGather gather(mpi, block, proposer.configurations());
 
   // One chain, written by rank 0 (it gathers the configurations it saves).
   const ChainRange owner = mpi.is_root() ? ChainRange{0, 1} : ChainRange{0, 0};
@@ -177,7 +185,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const std::vector<std::vector<double>> none;
   for (long long first = 0; first < therm + n_prop; first += block) {
     proposer.propose(first, log_w);
-    gather.gather(proposer.configurations(), share.count);
+    gather.gather(share.count);
     const long long in_block = std::min<long long>(block, therm + n_prop - first);
     for (long long i = 0; i < in_block; ++i, ++element) {
       const std::int64_t id = first + i;

@@ -28,6 +28,7 @@ FlowProposer::FlowProposer(const MpiContext& mpi, Flow& flow, const Theory& theo
   phi_ = Field("proposer.phi", cap, dof);
   log_q_ = BatchScalar("proposer.log_q", cap);
   action_ = BatchScalar("proposer.action", cap);
+  log_w_host_ = Kokkos::create_mirror_view(HostSpace(), action_);
 }
 
 void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
@@ -47,9 +48,9 @@ void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
   Kokkos::parallel_for(
       "proposer.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
       KOKKOS_LAMBDA(index_t b) { S(b) = -S(b) - lq(b); });
-  auto mine = Kokkos::create_mirror_view_and_copy(HostSpace(), action_);
+  Kokkos::deep_copy(log_w_host_, action_);
   log_w.resize(std::size_t(block_size_));
-  MPI_Allgatherv(mine.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
+  MPI_Allgatherv(log_w_host_.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
                  MPI_DOUBLE, mpi_.comm());
 }
 
