@@ -329,9 +329,9 @@ Tensor StencilConv::padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n)
 const ParamVector& StencilConv::gather_weights(const ParamVector& params, bool forward) const {
   if (index_t(weights_.extent(0)) != weight_count() * kWeightLanes)
     weights_ = ParamVector(name_ + ".gather_weights", weight_count() * kWeightLanes);
-  Kokkos::parallel_for("flow.conv.gather_weights", FlatPolicy(0, weight_count()),
-                       ArrangeWeights{params, weights_, weight_offset_, c_in_, c_out_, n_offsets_,
-                                      forward});
+  Kokkos::parallel_for(
+      "flow.conv.gather_weights", FlatPolicy(0, weight_count()),
+      ArrangeWeights{params, weights_, weight_offset_, c_in_, c_out_, n_offsets_, forward});
   return weights_;
 }
 
