@@ -158,7 +158,6 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   const long long therm = config.get_int(keys.section + ".thermalization");
   const long long steps = config.get_int(keys.steps_key);
   const long long save_every = config.get_int(keys.section + ".save_every");
-  const long long flush_every = config.get_int("run.flush_every");
   if (double(therm) + double(steps) > 4294967295.0)
     throw InputError(keys.steps_key + ": with " + keys.section +
                      ".thermalization the total exceeds 2^32 - 1 updates (32-bit RNG counter)");
@@ -254,8 +253,8 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
         writer.add_saved(field_mirror, measurement.scalars, measurement.corrs);
         for (std::size_t k = 0; k < obs_series.size(); ++k)
           for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(measurement.scalars[k][b]);
-        if (writer.buffered_saved() >= flush_every) writer.flush();
       }
+      writer.flush_if_due();
     }
     progress.update(t + 1, production ? running_figure() : std::string("thermalizing"));
   }

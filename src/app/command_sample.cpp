@@ -133,7 +133,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const long long n_prop = config.get_int("sample.proposals");
   const long long therm = config.get_int("sample.thermalization");
   const long long save_every = config.get_int("sample.save_every");
-  const long long flush_every = config.get_int("run.flush_every");
   const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
   if (double(therm) + double(n_prop) + double(block) > 4294967295.0)
     throw InputError("sample.proposals: with sample.thermalization the chain exceeds 2^32 - 1 "
@@ -217,8 +216,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
             obs_series[k].push_back(measurement.scalars[k][0]);
         }
         writer.add_saved(state_host, obs, corr);
-        if (writer.buffered_saved() >= flush_every) writer.flush();
       }
+      writer.flush_if_due();
     }
     char fig[64];
     std::snprintf(fig, sizeof fig, "acc %.3f", element > therm ? double(accepted) / double(element - therm) : 0.0);

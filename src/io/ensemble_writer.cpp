@@ -12,6 +12,7 @@
 #include <set>
 
 #include "flowlat/core/error.hpp"
+#include "flowlat/io/flush_schedule.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/h5_handle.hpp"
 
@@ -22,10 +23,19 @@ namespace {
 using h5::check;
 
 constexpr int kFormatVersion = 1;
-// Chunk sizing along the series axis: at least the flush block, at least
-// kMinChunkBytes, at most kMaxChunkBytes (but always one entry).
-constexpr std::size_t kMinChunkBytes = 8 * 1024;
+// Chunk sizing along the series axis: the entries filling kChunkBytes (at least
+// one), whatever the flush cadence, so a file's layout does not depend on how
+// fast the run went. An entry above kMaxChunkBytes is split.
+constexpr std::size_t kChunkBytes = 16 * 1024;
 constexpr std::size_t kMaxChunkBytes = 4 * 1024 * 1024;
+
+FlushLimits flush_limits(const Config& config) {
+  FlushLimits limits;
+  limits.seconds = config.get_real("run.flush_seconds");
+  limits.max_bytes = config.get_int("run.flush_mib") * std::int64_t(1024 * 1024);
+  limits.every_saved = config.get_int("run.flush_every");
+  return limits;
+}
 
 std::string bcast_string(const MpiContext& mpi, std::string text) {
   long long length = static_cast<long long>(text.size());
@@ -90,6 +100,9 @@ struct EnsembleWriter::Impl {
   std::int64_t dof = 0;
   std::int64_t n_saved = 0, n_records = 0;            // written to the file
   std::int64_t saved_buffered = 0, records_buffered = 0;
+  // bytes one saved entry / one record of every chain of the largest rank adds to its buffer
+  std::int64_t saved_bytes = 0, record_bytes = 0;
+  FlushSchedule schedule;
   bool finished = false;
 
   // Declared in closing order (reverse): datasets, then groups, then the file.
@@ -99,8 +112,9 @@ struct EnsembleWriter::Impl {
   std::vector<Series> saved;    // configs, obs..., corr...
   std::vector<Series> records;  // record_reals..., record_flags...
 
-  Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r)
-      : mpi(m), path(p), layout(l), local(r), dof(product(l.field_shape)) {}
+  Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r,
+       const FlushLimits& limits)
+      : mpi(m), path(p), layout(l), local(r), dof(product(l.field_shape)), schedule(m, limits) {}
 
   std::string in() const { return " in '" + path + "'"; }
 
@@ -109,7 +123,7 @@ struct EnsembleWriter::Impl {
   }
 
   Series create_series(hid_t group, const std::string& group_path, const std::string& name,
-                       std::vector<hsize_t> entry, bool flag, std::int64_t flush_block) {
+                       std::vector<hsize_t> entry, bool flag) {
     Series s;
     s.name = group_path + "/" + name;
     s.entry = entry;
@@ -130,8 +144,7 @@ struct EnsembleWriter::Impl {
       entry_bytes = elem;
       for (auto e : chunk_entry) entry_bytes *= std::size_t(e);
     }
-    const std::size_t lo = std::max<std::size_t>(std::size_t(flush_block), kMinChunkBytes / entry_bytes);
-    const std::size_t length = std::max<std::size_t>(1, std::min(lo, kMaxChunkBytes / entry_bytes));
+    const std::size_t length = std::max<std::size_t>(1, kChunkBytes / entry_bytes);
 
     const int rank = int(2 + entry.size());
     std::vector<hsize_t> dims{hsize_t(layout.n_chain), 0}, maxdims{hsize_t(layout.n_chain), H5S_UNLIMITED},
@@ -220,7 +233,7 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
                                ChainRange local) {
   validate(layout, local);
   h5::silence_errors();
-  auto impl = std::make_unique<Impl>(mpi, path, layout, local);
+  auto impl = std::make_unique<Impl>(mpi, path, layout, local, flush_limits(config));
   Impl& w = *impl;
 
   // Rank 0 decides whether the file exists: every rank throws the same error.
@@ -284,11 +297,10 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   w.corr_group = h5::create_group(ensemble_ref, "corr");
   w.mcmc_group = h5::create_group(ensemble_ref, "mcmc");
 
-  const std::int64_t block = config.get_int("run.flush_every");
   std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
-  w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false, block));
+  w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false));
   for (const auto& name : layout.obs_names) {
-    w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, block));
+    w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false));
     for (const auto& [symmetric, value] : layout.obs_by_symmetry)
       if (symmetric == name)
         h5::write_double_attr({w.saved.back().dataset.get(), "/ensemble/obs/" + name, path},
@@ -296,13 +308,20 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   }
   for (const auto& [name, len] : layout.corr)
     w.saved.push_back(
-        w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false, block));
+        w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false));
   for (const auto& name : layout.record_reals)
-    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false, block));
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false));
   for (const auto& name : layout.record_flags)
-    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true, block));
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true));
+
+  long long widest = local.count;
+  MPI_Allreduce(MPI_IN_PLACE, &widest, 1, MPI_LONG_LONG, MPI_MAX, mpi.comm());
+  for (const Series& s : w.saved) w.saved_bytes += widest * std::int64_t(s.entry_size) * 8;
+  for (const Series& s : w.records)
+    w.record_bytes += widest * std::int64_t(s.entry_size) * (s.flag ? 1 : 8);
 
   check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  w.schedule.restart();
   impl_ = std::move(impl);
 }
 
@@ -399,10 +418,20 @@ void EnsembleWriter::flush() {
   w.n_saved += w.saved_buffered;
   w.n_records += w.records_buffered;
   w.saved_buffered = w.records_buffered = 0;
+  w.schedule.restart();
   const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
   h5::update_int64_attr(ensemble_ref, "n_saved", w.n_saved);
   h5::update_int64_attr(ensemble_ref, "n_records", w.n_records);
   check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
+}
+
+bool EnsembleWriter::flush_if_due() {
+  Impl& w = *impl_;
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush_if_due after finish()");
+  const std::int64_t bytes = w.saved_buffered * w.saved_bytes + w.records_buffered * w.record_bytes;
+  if (!w.schedule.due(w.saved_buffered, bytes)) return false;
+  flush();
+  return true;
 }
 
 void EnsembleWriter::write_group_attributes(
