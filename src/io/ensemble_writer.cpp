@@ -172,13 +172,18 @@ struct EnsembleWriter::Impl {
 
       h5::Dataspace file_space(check(H5Dget_space(s.dataset.get()), what));
       const std::size_t count = std::size_t(local.count) * std::size_t(n) * s.entry_size;
-      const hsize_t mem_dim = std::max<hsize_t>(count, 1);
-      h5::Dataspace mem_space(check(H5Screate_simple(1, &mem_dim, nullptr), what));
+      std::vector<hsize_t> block{hsize_t(local.count), hsize_t(n)};
+      block.insert(block.end(), s.entry.begin(), s.entry.end());
+      // The memory space has the block's shape: with a flat one HDF5 maps
+      // every element to its chunk one by one (most of the write time).
+      const hsize_t one = 1;
+      h5::Dataspace mem_space(
+          check(count > 0 ? H5Screate_simple(int(block.size()), block.data(), nullptr)
+                          : H5Screate_simple(1, &one, nullptr),
+                what));
       if (count > 0) {
-        std::vector<hsize_t> start{hsize_t(local.begin), hsize_t(old)},
-            block{hsize_t(local.count), hsize_t(n)};
+        std::vector<hsize_t> start{hsize_t(local.begin), hsize_t(old)};
         start.resize(dims.size(), 0);
-        block.insert(block.end(), s.entry.begin(), s.entry.end());
         check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
                                   block.data(), nullptr),
               what);
