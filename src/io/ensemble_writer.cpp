@@ -111,6 +111,8 @@ struct EnsembleWriter::Impl {
   h5::PropList transfer;  // collective MPI-IO data transfer
   std::vector<Series> saved;    // configs, obs..., corr...
   std::vector<Series> records;  // record_reals..., record_flags...
+  std::vector<double> staging_reals;  // write_buffers()
+  std::vector<std::int8_t> staging_flags;
 
   Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r,
        const FlushLimits& limits)
@@ -191,24 +193,33 @@ struct EnsembleWriter::Impl {
         check(H5Sselect_none(file_space.get()), what);
         check(H5Sselect_none(mem_space.get()), what);
       }
-      if (s.flag) {
-        std::vector<std::int8_t> data;
-        data.reserve(count);
-        for (auto& b : s.flag_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
-        data.resize(std::max<std::size_t>(count, 1));
-        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_INT8, mem_space.get(), file_space.get(),
-                       transfer.get(), data.data()),
-              what);
-      } else {
-        std::vector<double> data;
-        data.reserve(count);
-        for (auto& b : s.real_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
-        data.resize(std::max<std::size_t>(count, 1));
-        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(),
-                       transfer.get(), data.data()),
-              what);
-      }
+      if (s.flag)
+        write_buffers(s, s.flag_buffer, staging_flags, H5T_NATIVE_INT8, mem_space, file_space);
+      else
+        write_buffers(s, s.real_buffer, staging_reals, H5T_NATIVE_DOUBLE, mem_space, file_space);
     }
+  }
+
+  // Writes the local chains' buffers one after the other (chain-major: the
+  // block's layout), straight from the buffer when this rank has one chain,
+  // else through `staging` (kept, like the buffers, so later blocks reuse the
+  // memory instead of faulting in fresh pages); empties the buffers.
+  template <class T>
+  void write_buffers(const Series& s, std::vector<std::vector<T>>& buffers,
+                     std::vector<T>& staging, hid_t type, const h5::Dataspace& mem_space,
+                     const h5::Dataspace& file_space) {
+    const T none{};  // H5Dwrite wants a pointer even for an empty selection
+    const T* data = &none;
+    if (buffers.size() == 1) {
+      if (!buffers[0].empty()) data = buffers[0].data();
+    } else {
+      staging.clear();
+      for (const auto& b : buffers) staging.insert(staging.end(), b.begin(), b.end());
+      if (!staging.empty()) data = staging.data();
+    }
+    check(H5Dwrite(s.dataset.get(), type, mem_space.get(), file_space.get(), transfer.get(), data),
+          "write " + s.name + in());
+    for (auto& b : buffers) b.clear();
   }
 
   // Forgets every HDF5 identifier without the collective close (unwinding).
@@ -367,9 +378,9 @@ void EnsembleWriter::add_saved(const FieldHost& configs, const std::vector<std::
                            "' needs local chains x length values");
 
   Series& field = w.saved[0];
-  for (std::size_t b = 0; b < n; ++b) {
-    auto& buf = field.real_buffer[b];
-    for (std::int64_t x = 0; x < w.dof; ++x) buf.push_back(configs(b, std::size_t(x)));
+  for (std::size_t b = 0; b < n; ++b) {  // rows of a LayoutRight View are contiguous
+    const double* row = &configs(b, 0);
+    field.real_buffer[b].insert(field.real_buffer[b].end(), row, row + w.dof);
   }
   for (std::size_t k = 0; k < obs.size(); ++k)
     for (std::size_t b = 0; b < n; ++b) w.saved[1 + k].real_buffer[b].push_back(obs[k][b]);
