@@ -15,6 +15,7 @@
 #include "flowlat/core/progress.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
+#include "saved_batch.hpp"
 #include "summary_table.hpp"
 
 namespace flowlat {
@@ -112,6 +113,10 @@ void start_field(const Field& field, index_t n, std::int64_t first_chain, const 
       });
 }
 
+// Saves measured in one call (the FFT plan's batch) and their largest size.
+constexpr index_t kMeasuredTogether = 64;
+constexpr index_t kMeasuredBytes = 8 << 20;
+
 // Per local chain, the time series of one quantity.
 using ChainSeries = std::vector<std::vector<double>>;
 
@@ -172,9 +177,8 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   for (const auto& name : update.record_reals()) reals.emplace_back("record." + name, capacity);
   for (const auto& name : update.record_flags()) flags.emplace_back("record." + name, capacity);
 
-  // Host copies of what is written, allocated once (on a host backend they
-  // are the device Views themselves and the copies are no-ops).
-  const FieldHost field_mirror = Kokkos::create_mirror_view(HostSpace(), field);
+  // Host copies of the records, allocated once (on a host backend they are
+  // the device Views themselves and the copies are no-ops).
   std::vector<BatchScalar::HostMirror> reals_mirror;
   std::vector<BatchFlags::HostMirror> flags_mirror;
   for (const auto& r : reals) reals_mirror.push_back(Kokkos::create_mirror_view(HostSpace(), r));
@@ -182,9 +186,14 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
   std::vector<std::vector<double>> real_host(reals.size());
   std::vector<std::vector<int>> flag_host(flags.size());
 
-  ScalarFieldObservables observables(geometry, capacity);
-  Measurement measurement;
-  BatchScalar action("chains.action", capacity);
+  // Saves measured kMeasuredTogether configurations at a time (fewer when
+  // they would take more than kMeasuredBytes), the same number on every rank.
+  const index_t widest = (n_chain + mpi.size() - 1) / mpi.size();
+  const index_t config_bytes = widest * theory.dof() * index_t(sizeof(real_t));
+  SavedBatch saved(theory, n,
+                   std::max<index_t>(1, std::min(kMeasuredTogether / widest,
+                                                 kMeasuredBytes / std::max<index_t>(config_bytes, 1))));
+  const long long flush_every = config.get_int("run.flush_every");
 
   EnsembleLayout layout;
   layout.n_chain = n_chain;
@@ -204,6 +213,10 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
 
   // time series kept for the final summary (small: scalars only)
   std::vector<ChainSeries> obs_series(layout.obs_names.size(), ChainSeries(n));
+  const auto observed = [&](const std::vector<std::vector<double>>& scalars) {
+    for (std::size_t k = 0; k < obs_series.size(); ++k)
+      for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(scalars[k][b]);
+  };
   std::vector<ChainSeries> real_series(reals.size(), ChainSeries(n));
   std::vector<ChainSeries> flag_series(flags.size(), ChainSeries(n));
 
@@ -247,17 +260,21 @@ void run_chains(const MpiContext& mpi, const Config& config, const Invocation& i
       writer.add_record(real_host, flag_host);
 
       if ((t - therm + 1) % save_every == 0) {
-        theory.action(field, n, action);
-        observables.measure(field, n, action, measurement);
-        Kokkos::deep_copy(field_mirror, field);
-        writer.add_saved(field_mirror, measurement.scalars, measurement.corrs);
-        for (std::size_t k = 0; k < obs_series.size(); ++k)
-          for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(measurement.scalars[k][b]);
+        saved.add(field);
+        // (a count bound on flushes sees exactly run.flush_every saves)
+        if (saved.full() ||
+            (flush_every > 0 && writer.buffered_saved() + saved.pending() >= flush_every))
+          saved.drain(writer, observed);
       }
-      writer.flush_if_due();
+      if (writer.flush_due()) {
+        saved.drain(writer, observed);
+        writer.flush();
+      }
     }
     progress.update(t + 1, production ? running_figure() : std::string("thermalizing"));
   }
+
+  saved.drain(writer, observed);
 
   // Summary: Gamma-method errors over all chains (every rank computes the
   // same numbers; rank 0 prints, all write the attributes collectively).

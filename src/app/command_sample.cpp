@@ -217,7 +217,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
         }
         writer.add_saved(state_host, obs, corr);
       }
-      writer.flush_if_due();
+      if (writer.flush_due()) writer.flush();
     }
     char fig[64];
     std::snprintf(fig, sizeof fig, "acc %.3f", element > therm ? double(accepted) / double(element - therm) : 0.0);

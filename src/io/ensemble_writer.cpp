@@ -441,13 +441,11 @@ void EnsembleWriter::flush() {
   check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
 }
 
-bool EnsembleWriter::flush_if_due() {
+bool EnsembleWriter::flush_due() {
   Impl& w = *impl_;
-  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush_if_due after finish()");
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush_due after finish()");
   const std::int64_t bytes = w.saved_buffered * w.saved_bytes + w.records_buffered * w.record_bytes;
-  if (!w.schedule.due(w.saved_buffered, bytes)) return false;
-  flush();
-  return true;
+  return w.schedule.due(w.saved_buffered, bytes);
 }
 
 void EnsembleWriter::write_group_attributes(
