@@ -16,6 +16,7 @@
 #include "flowlat/core/stop_signal.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
+#include "saved_batch.hpp"
 #include "summary_table.hpp"
 
 namespace flowlat {
@@ -113,6 +114,10 @@ void start_field(const Field& field, index_t n, std::int64_t first_chain, const 
       });
 }
 
+// Saves measured in one call (the FFT plan's batch) and their largest size.
+constexpr index_t kMeasuredTogether = 64;
+constexpr index_t kMeasuredBytes = 8 << 20;
+
 // Per local chain, the time series of one quantity.
 using ChainSeries = std::vector<std::vector<double>>;
 
@@ -159,7 +164,6 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   const long long therm = config.get_int(keys.section + ".thermalization");
   const long long steps = config.get_int(keys.steps_key);
   const long long save_every = config.get_int(keys.section + ".save_every");
-  const long long flush_every = config.get_int("run.flush_every");
   if (double(therm) + double(steps) > 4294967295.0)
     throw InputError(keys.steps_key + ": with " + keys.section +
                      ".thermalization the total exceeds 2^32 - 1 updates (32-bit RNG counter)");
@@ -174,9 +178,23 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   for (const auto& name : update.record_reals()) reals.emplace_back("record." + name, capacity);
   for (const auto& name : update.record_flags()) flags.emplace_back("record." + name, capacity);
 
-  ScalarFieldObservables observables(geometry, capacity);
-  Measurement measurement;
-  BatchScalar action("chains.action", capacity);
+  // Host copies of the records, allocated once (on a host backend they are
+  // the device Views themselves and the copies are no-ops).
+  std::vector<BatchScalar::HostMirror> reals_mirror;
+  std::vector<BatchFlags::HostMirror> flags_mirror;
+  for (const auto& r : reals) reals_mirror.push_back(Kokkos::create_mirror_view(HostSpace(), r));
+  for (const auto& f : flags) flags_mirror.push_back(Kokkos::create_mirror_view(HostSpace(), f));
+  std::vector<std::vector<double>> real_host(reals.size());
+  std::vector<std::vector<int>> flag_host(flags.size());
+
+  // Saves measured kMeasuredTogether configurations at a time (fewer when
+  // they would take more than kMeasuredBytes), the same number on every rank.
+  const index_t widest = (n_chain + mpi.size() - 1) / mpi.size();
+  const index_t config_bytes = widest * theory.dof() * index_t(sizeof(real_t));
+  SavedBatch saved(theory, n,
+                   std::max<index_t>(1, std::min(kMeasuredTogether / widest,
+                                                 kMeasuredBytes / std::max<index_t>(config_bytes, 1))));
+  const long long flush_every = config.get_int("run.flush_every");
 
   EnsembleLayout layout;
   layout.n_chain = n_chain;
@@ -196,6 +214,10 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
 
   // time series kept for the final summary (small: scalars only)
   std::vector<ChainSeries> obs_series(layout.obs_names.size(), ChainSeries(n));
+  const auto observed = [&](const std::vector<std::vector<double>>& scalars) {
+    for (std::size_t k = 0; k < obs_series.size(); ++k)
+      for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(scalars[k][b]);
+  };
   std::vector<ChainSeries> real_series(reals.size(), ChainSeries(n));
   std::vector<ChainSeries> flag_series(flags.size(), ChainSeries(n));
 
@@ -230,15 +252,15 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
     update.update(field, n, std::uint32_t(t), reals, flags);
     const bool production = t >= therm;
     if (production) {
-      std::vector<std::vector<double>> real_host(reals.size()), flag_real(flags.size());
-      std::vector<std::vector<int>> flag_host(flags.size());
       for (std::size_t k = 0; k < reals.size(); ++k) {
-        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), reals[k]);
+        const auto& h = reals_mirror[k];
+        Kokkos::deep_copy(h, reals[k]);
         real_host[k].assign(h.data(), h.data() + n);
         for (index_t b = 0; b < n; ++b) real_series[k][b].push_back(h(b));
       }
       for (std::size_t k = 0; k < flags.size(); ++k) {
-        auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), flags[k]);
+        const auto& h = flags_mirror[k];
+        Kokkos::deep_copy(h, flags[k]);
         flag_host[k].assign(h.data(), h.data() + n);
         for (index_t b = 0; b < n; ++b) flag_series[k][b].push_back(h(b));
       }
@@ -251,17 +273,21 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
       writer.add_record(real_host, flag_host);
 
       if ((t - therm + 1) % save_every == 0) {
-        theory.action(field, n, action);
-        observables.measure(field, n, action, measurement);
-        const FieldHost host = Kokkos::create_mirror_view_and_copy(HostSpace(), field);
-        writer.add_saved(host, measurement.scalars, measurement.corrs);
-        for (std::size_t k = 0; k < obs_series.size(); ++k)
-          for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(measurement.scalars[k][b]);
-        if (writer.buffered_saved() >= flush_every) writer.flush();
+        saved.add(field);
+        // (a count bound on flushes sees exactly run.flush_every saves)
+        if (saved.full() ||
+            (flush_every > 0 && writer.buffered_saved() + saved.pending() >= flush_every))
+          saved.drain(writer, observed);
+      }
+      if (writer.flush_due()) {
+        saved.drain(writer, observed);
+        writer.flush();
       }
     }
     progress.update(t + 1, production ? running_figure() : std::string("thermalizing"));
   }
+
+  saved.drain(writer, observed);
 
   // Summary: Gamma-method errors over all chains (every rank computes the
   // same numbers; rank 0 prints, all write the attributes collectively).

@@ -23,20 +23,26 @@ namespace flowlat {
 
 namespace {
 
-// Rank 0 receives every configuration of a block (proposal order).
+// Rank 0 receives every configuration of a block (proposal order) from the
+// proposer's Field `mine` (through a host copy allocated once).
 class BlockGather {
  public:
-  BlockGather(const MpiContext& mpi, index_t block, index_t dof) : mpi_(mpi), dof_(dof) {
+  BlockGather(const MpiContext& mpi, index_t block, const Field& mine)
+      : mpi_(mpi),
+        dof_(index_t(mine.extent(1))),
+        mine_(mine),
+        host_(Kokkos::create_mirror_view(HostSpace(), mine)) {
     for (int r = 0; r < mpi.size(); ++r) {
       const ChainRange c = MpiContext::split(block, r, mpi.size());
-      counts_.push_back(int(c.count * dof));
-      displs_.push_back(int(c.begin * dof));
+      counts_.push_back(int(c.count * dof_));
+      displs_.push_back(int(c.begin * dof_));
     }
-    if (mpi.is_root()) all_ = FieldHost("sample.block_configs", block, dof);
+    if (mpi.is_root()) all_ = FieldHost("sample.block_configs", block, dof_);
   }
-  void gather(const Field& mine, index_t n) {
-    auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), mine);
-    MPI_Gatherv(host.data(), int(n * dof_), MPI_DOUBLE, mpi_.is_root() ? all_.data() : nullptr,
+  // The first n rows of `mine`.
+  void gather(index_t n) {
+    Kokkos::deep_copy(host_, mine_);
+    MPI_Gatherv(host_.data(), int(n * dof_), MPI_DOUBLE, mpi_.is_root() ? all_.data() : nullptr,
                 counts_.data(), displs_.data(), MPI_DOUBLE, 0, mpi_.comm());
   }
   const FieldHost& all() const { return all_; }
@@ -44,6 +50,8 @@ class BlockGather {
  private:
   MpiContext mpi_;
   index_t dof_;
+  Field mine_;
+  FieldHost host_;
   std::vector<int> counts_, displs_;
   FieldHost all_;
 };
@@ -126,7 +134,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const long long n_prop = config.get_int("sample.proposals");
   const long long therm = config.get_int("sample.thermalization");
   const long long save_every = config.get_int("sample.save_every");
-  const long long flush_every = config.get_int("run.flush_every");
   const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
   if (double(therm) + double(n_prop) + double(block) > 4294967295.0)
     throw InputError("sample.proposals: with sample.thermalization the chain exceeds 2^32 - 1 "
@@ -138,7 +145,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   restore_model(model, flow, nullptr);
   FlowProposer proposer(mpi, flow, *theory, seed, block);
   IndependenceChain chain(seed);
-  BlockGather gather(mpi, block, theory->dof());
+  BlockGather gather(mpi, block, proposer.configurations());
 
   // One chain, written by rank 0 (it gathers the configurations it saves).
   const ChainRange owner = mpi.is_root() ? ChainRange{0, 1} : ChainRange{0, 0};
@@ -190,7 +197,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
       return kExitStoppedBySignal;
     }
     proposer.propose(first, log_w);
-    gather.gather(proposer.configurations(), share.count);
+    gather.gather(share.count);
     const long long in_block = std::min<long long>(block, therm + n_prop - first);
     for (long long i = 0; i < in_block; ++i, ++element) {
       const std::int64_t id = first + i;
@@ -222,8 +229,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
             obs_series[k].push_back(measurement.scalars[k][0]);
         }
         writer.add_saved(state_host, obs, corr);
-        if (writer.buffered_saved() >= flush_every) writer.flush();
       }
+      if (writer.flush_due()) writer.flush();
     }
     char fig[64];
     std::snprintf(fig, sizeof fig, "acc %.3f", element > therm ? double(accepted) / double(element - therm) : 0.0);

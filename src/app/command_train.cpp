@@ -4,6 +4,7 @@
 // train.checkpoint_every steps.
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -64,7 +65,10 @@ void check_identical_parameters(const MpiContext& mpi, const Flow& flow) {
 
 std::string figure(double loss, double ess) {
   char text[96];
-  std::snprintf(text, sizeof text, "loss %.4f  ESS/N %.3f", loss, ess);
+  if (std::isnan(ess))  // no flow batch measured yet (forward KL)
+    std::snprintf(text, sizeof text, "loss %.4f", loss);
+  else
+    std::snprintf(text, sizeof text, "loss %.4f  ESS/N %.3f", loss, ess);
   return text;
 }
 
@@ -150,6 +154,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   std::vector<double> window_log_w;  // every flow sample's log-weight since the last log line
   Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
   StopPoll stop(mpi, 1);  // a step costs far more than the allreduce
+  double shown_ess = std::numeric_limits<double>::quiet_NaN();  // the last one measured
   for (long long t = first; t < steps; ++t) {
     if (stop()) {
       // a checkpoint of the step reached: a later run continues from it on
@@ -168,9 +173,12 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                                      : std::string("no model written")));
       return kExitStoppedBySignal;
     }
+    // the figures of a flow batch are needed by the log lines (a forward-KL
+    // step pays a whole forward pass for them, so only those steps get them)
+    const bool logged = (t + 1) % log_every == 0 || t + 1 == steps;
     TrainStepResult r;
     try {
-      r = trainer.step();
+      r = trainer.step(logged);
     } catch (const NonFiniteTraining& e) {
       // what the user has now: the last checkpoint of this run, or nothing new
       throw NonFiniteTraining(std::string(e.what()) + "; " +
@@ -182,7 +190,8 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     history.append(r, wall_offset + elapsed);
     const auto& batch_log_w = trainer.last_log_weights();
     window_log_w.insert(window_log_w.end(), batch_log_w.begin(), batch_log_w.end());
-    progress.update(t + 1 - first, figure(r.loss, r.ess_per_sample));
+    if (!std::isnan(r.ess_per_sample)) shown_ess = r.ess_per_sample;
+    progress.update(t + 1 - first, figure(r.loss, shown_ess));
     if (r.step % log_every == 0 || t + 1 == steps) {
       // one batch is noisy: loss, ESS/N and acceptance averaged since the last line
       const TrainingHistory::Means m = history.means_of_last(std::size_t(log_every));

@@ -37,16 +37,16 @@ void check_memory_estimate(const MpiContext& mpi, const Config& config,
   double arrays = 0;
   if (command == "hmc" || command == "metropolis") {
     count_key = command + ".chains";
-    // field, and for HMC momentum, force and the saved start of a trajectory;
-    // plus the flush buffer of saved configurations
-    arrays = (command == "hmc" ? 4 : 1) + double(config.get_int("run.flush_every"));
+    // field, and for HMC momentum, force and the saved start of a trajectory
+    // (the output buffer, at most run.flush_mib, is not certain: not counted)
+    arrays = command == "hmc" ? 4 : 1;
   } else if (command == "hybrid") {
     count_key = "hybrid.chains";
     // HMC's four arrays, the flow's proposal and prior sample, its hidden
-    // activations, and the flush buffer
+    // activations
     double hidden = 0;
     for (int h : config.get_int_list("flow.hidden")) hidden += h;
-    arrays = 6 + hidden + double(config.get_int("run.flush_every"));
+    arrays = 6 + hidden;
   } else if (command == "train" || command == "sample") {
     count_key = command + ".batch";
     // the field, log q, and one coupling's hidden activations

@@ -68,8 +68,15 @@ const std::vector<KeySpec>& all_keys() {
       choice_key("run.start", "cold", {"cold", "hot"},
                  "initial field: cold = zero, hot = unit normal per site (far from "
                  "equilibrium at strong coupling: needs small MD steps)"),
-      int_key("run.flush_every", "10", "saved configurations per HDF5 block (written and flushed)",
-              1, kMaxBlock),
+      real_key("run.flush_seconds", "30",
+               "seconds between writes of the buffered output to the file (a killed job loses "
+               "about this much; 0: after every update)",
+               0),
+      int_key("run.flush_mib", "64", "MiB of buffered output per rank that force a write", 1,
+              kMaxBlock),
+      int_key("run.flush_every", "0",
+              "also write after this many saved configurations (0: only by time and size)", 0,
+              kMaxBlock),
       real_key("run.progress_seconds", "10", "seconds between progress lines on rank 0", 0),
 
       list_key("lattice.shape", "8,8", "extents L0,L1,... (d = their count, 1..4)", 1, kMaxExtent),

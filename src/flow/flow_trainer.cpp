@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -104,7 +105,15 @@ bool all_finite(const ParamVector& v) {
 
 }  // namespace
 
-TrainStepResult FlowTrainer::step() {
+void FlowTrainer::clear_figures() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  last_log_w_.clear();
+  last_weights_ = WeightDiagnostics{nan, nan, nan};
+  last_acceptance_ = nan;
+}
+
+TrainStepResult FlowTrainer::step(bool figures) {
+  want_figures_ = figures;
   TrainStepResult r;
   r.learning_rate = adam_.learning_rate();
   const long long step = adam_.steps_taken() + 1;
@@ -120,10 +129,16 @@ TrainStepResult FlowTrainer::step() {
   // Sum the gradients of all ranks: one buffer, in place, identical everywhere.
   const ParamVector grads = flow_.parameters().grads();
   if (mpi_.size() > 1) {
-    auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), grads);
-    MPI_Allreduce(MPI_IN_PLACE, host.data(), int(host.extent(0)), MPI_DOUBLE, MPI_SUM,
-                  mpi_.comm());
-    Kokkos::deep_copy(grads, host);
+    if constexpr (Kokkos::SpaceAccessibility<HostSpace, MemSpace>::accessible) {
+      Kokkos::fence();  // the kernels that wrote the gradients are done
+      MPI_Allreduce(MPI_IN_PLACE, grads.data(), int(grads.extent(0)), MPI_DOUBLE, MPI_SUM,
+                    mpi_.comm());
+    } else {  // device memory: through a host copy (MPI need not be GPU-aware)
+      auto host = Kokkos::create_mirror_view_and_copy(HostSpace(), grads);
+      MPI_Allreduce(MPI_IN_PLACE, host.data(), int(host.extent(0)), MPI_DOUBLE, MPI_SUM,
+                    mpi_.comm());
+      Kokkos::deep_copy(grads, host);
+    }
   }
   const ParameterStore& store = flow_.parameters();
   if (!all_finite(grads))

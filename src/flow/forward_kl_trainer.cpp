@@ -45,8 +45,13 @@ void ForwardKlTrainer::seed_forward_kl_gradient() {
 }
 
 double ForwardKlTrainer::loss_and_gradient(std::uint32_t t, bool grads) {
-  // ESS/N of fresh flow samples first: it overwrites what the backward pass keeps.
-  sample_flow_batch(t);
+  // ESS/N of fresh flow samples first: it overwrites what the backward pass
+  // keeps. The batch is a whole forward pass spent on figures alone, so only
+  // when step() asks for them.
+  if (want_figures_)
+    sample_flow_batch(t);
+  else
+    clear_figures();
   const index_t n = local_.count;
   gather_data_batch(t);
   flow_.inverse(batch_, n, z_, log_q_);

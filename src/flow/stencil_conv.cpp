@@ -245,6 +245,45 @@ struct WeightGradBlocks {
     }
   }
 };
+
+// Pass 2 of the weight gradient: the block sums added in block order, into the
+// store's layout. (The kernels of this file are functors rather than lambdas:
+// nvcc rejects a KOKKOS_LAMBDA inside a private member function.)
+struct WeightGradSum {
+  Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part;
+  ParamVector grads;
+  index_t w0, b0, n_blocks, rows;
+  int c_in, c_out, n_offsets;
+
+  KOKKOS_INLINE_FUNCTION void operator()(index_t j) const {
+    const index_t row = j / c_out, co = j % c_out;
+    real_t sum = 0;
+    for (index_t blk = 0; blk < n_blocks; ++blk) sum += part(blk, row, co);
+    if (row == rows - 1)
+      grads(b0 + co) += sum;
+    else
+      grads(w0 + (co * c_in + row / n_offsets) * n_offsets + row % n_offsets) += sum;
+  }
+};
+
+// ---- weights arranged for the gather ---------------------------------------------
+// w[co][ci][o] -> [ci][o][co] (forward) or [co][o][ci] (input gradient), each
+// kWeightLanes times.
+struct ArrangeWeights {
+  ParamVector params, arranged;
+  index_t w0;
+  int c_in, c_out, n_offsets;
+  bool forward;
+
+  KOKKOS_INLINE_FUNCTION void operator()(index_t i) const {
+    const int o = int(i % n_offsets), ci = int(i / n_offsets % c_in),
+              co = int(i / n_offsets / c_in);
+    const index_t j = forward ? (index_t(ci) * n_offsets + o) * c_out + co
+                              : (index_t(co) * n_offsets + o) * c_in + ci;
+    for (int lane = 0; lane < kWeightLanes; ++lane)
+      arranged(j * kWeightLanes + lane) = params(w0 + i);
+  }
+};
 }  // namespace
 
 StencilConv::StencilConv(const Geometry& g, int c_in, int c_out, int kernel, ParameterStore& store,
@@ -288,20 +327,11 @@ Tensor StencilConv::padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n)
 }
 
 const ParamVector& StencilConv::gather_weights(const ParamVector& params, bool forward) const {
-  const int c_in = c_in_, c_out = c_out_, n_off = n_offsets_;
-  const index_t w0 = weight_offset_;
   if (index_t(weights_.extent(0)) != weight_count() * kWeightLanes)
     weights_ = ParamVector(name_ + ".gather_weights", weight_count() * kWeightLanes);
-  const auto w = weights_;
-  // w[co][ci][o] -> [ci][o][co] (forward) or [co][o][ci] (input gradient),
-  // each kWeightLanes times
   Kokkos::parallel_for(
-      "flow.conv.gather_weights", FlatPolicy(0, weight_count()), KOKKOS_LAMBDA(index_t i) {
-        const int o = int(i % n_off), ci = int(i / n_off % c_in), co = int(i / n_off / c_in);
-        const index_t j = forward ? (index_t(ci) * n_off + o) * c_out + co
-                                  : (index_t(co) * n_off + o) * c_in + ci;
-        for (int lane = 0; lane < kWeightLanes; ++lane) w(j * kWeightLanes + lane) = params(w0 + i);
-      });
+      "flow.conv.gather_weights", FlatPolicy(0, weight_count()),
+      ArrangeWeights{params, weights_, weight_offset_, c_in_, c_out_, n_offsets_, forward});
   return weights_;
 }
 
@@ -419,16 +449,8 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
   });
 
   // Pass 2: add the block sums in block order, into the store's layout.
-  Kokkos::parallel_for(
-      "flow.conv.weight_grad_sum", FlatPolicy(0, rows * c_out), KOKKOS_LAMBDA(index_t j) {
-        const index_t row = j / c_out, co = j % c_out;
-        real_t sum = 0;
-        for (index_t blk = 0; blk < n_blocks; ++blk) sum += part(blk, row, co);
-        if (row == rows - 1)
-          grads(b0 + co) += sum;
-        else
-          grads(w0 + (co * c_in + row / n_off) * n_off + row % n_off) += sum;
-      });
+  Kokkos::parallel_for("flow.conv.weight_grad_sum", FlatPolicy(0, rows * c_out),
+                       WeightGradSum{part, grads, w0, b0, n_blocks, rows, c_in, c_out, n_off});
 }
 
 }  // namespace flowlat

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "flowlat/core/error.hpp"
+#include "flowlat/io/flush_schedule.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/h5_handle.hpp"
 
@@ -22,10 +23,19 @@ namespace {
 using h5::check;
 
 constexpr int kFormatVersion = 1;
-// Chunk sizing along the series axis: at least the flush block, at least
-// kMinChunkBytes, at most kMaxChunkBytes (but always one entry).
-constexpr std::size_t kMinChunkBytes = 8 * 1024;
+// Chunk sizing along the series axis: the entries filling kChunkBytes (at least
+// one), whatever the flush cadence, so a file's layout does not depend on how
+// fast the run went. An entry above kMaxChunkBytes is split.
+constexpr std::size_t kChunkBytes = 16 * 1024;
 constexpr std::size_t kMaxChunkBytes = 4 * 1024 * 1024;
+
+FlushLimits flush_limits(const Config& config) {
+  FlushLimits limits;
+  limits.seconds = config.get_real("run.flush_seconds");
+  limits.max_bytes = config.get_int("run.flush_mib") * std::int64_t(1024 * 1024);
+  limits.every_saved = config.get_int("run.flush_every");
+  return limits;
+}
 
 std::string bcast_string(const MpiContext& mpi, std::string text) {
   long long length = static_cast<long long>(text.size());
@@ -90,6 +100,9 @@ struct EnsembleWriter::Impl {
   std::int64_t dof = 0;
   std::int64_t n_saved = 0, n_records = 0;            // written to the file
   std::int64_t saved_buffered = 0, records_buffered = 0;
+  // bytes one saved entry / one record of every chain of the largest rank adds to its buffer
+  std::int64_t saved_bytes = 0, record_bytes = 0;
+  FlushSchedule schedule;
   bool finished = false;
 
   // Declared in closing order (reverse): datasets, then groups, then the file.
@@ -98,9 +111,12 @@ struct EnsembleWriter::Impl {
   h5::PropList transfer;  // collective MPI-IO data transfer
   std::vector<Series> saved;    // configs, obs..., corr...
   std::vector<Series> records;  // record_reals..., record_flags...
+  std::vector<double> staging_reals;  // write_buffers()
+  std::vector<std::int8_t> staging_flags;
 
-  Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r)
-      : mpi(m), path(p), layout(l), local(r), dof(product(l.field_shape)) {}
+  Impl(const MpiContext& m, const std::string& p, const EnsembleLayout& l, ChainRange r,
+       const FlushLimits& limits)
+      : mpi(m), path(p), layout(l), local(r), dof(product(l.field_shape)), schedule(m, limits) {}
 
   std::string in() const { return " in '" + path + "'"; }
 
@@ -109,7 +125,7 @@ struct EnsembleWriter::Impl {
   }
 
   Series create_series(hid_t group, const std::string& group_path, const std::string& name,
-                       std::vector<hsize_t> entry, bool flag, std::int64_t flush_block) {
+                       std::vector<hsize_t> entry, bool flag) {
     Series s;
     s.name = group_path + "/" + name;
     s.entry = entry;
@@ -130,8 +146,7 @@ struct EnsembleWriter::Impl {
       entry_bytes = elem;
       for (auto e : chunk_entry) entry_bytes *= std::size_t(e);
     }
-    const std::size_t lo = std::max<std::size_t>(std::size_t(flush_block), kMinChunkBytes / entry_bytes);
-    const std::size_t length = std::max<std::size_t>(1, std::min(lo, kMaxChunkBytes / entry_bytes));
+    const std::size_t length = std::max<std::size_t>(1, kChunkBytes / entry_bytes);
 
     const int rank = int(2 + entry.size());
     std::vector<hsize_t> dims{hsize_t(layout.n_chain), 0}, maxdims{hsize_t(layout.n_chain), H5S_UNLIMITED},
@@ -159,13 +174,18 @@ struct EnsembleWriter::Impl {
 
       h5::Dataspace file_space(check(H5Dget_space(s.dataset.get()), what));
       const std::size_t count = std::size_t(local.count) * std::size_t(n) * s.entry_size;
-      const hsize_t mem_dim = std::max<hsize_t>(count, 1);
-      h5::Dataspace mem_space(check(H5Screate_simple(1, &mem_dim, nullptr), what));
+      std::vector<hsize_t> block{hsize_t(local.count), hsize_t(n)};
+      block.insert(block.end(), s.entry.begin(), s.entry.end());
+      // The memory space has the block's shape: with a flat one HDF5 maps
+      // every element to its chunk one by one (most of the write time).
+      const hsize_t one = 1;
+      h5::Dataspace mem_space(
+          check(count > 0 ? H5Screate_simple(int(block.size()), block.data(), nullptr)
+                          : H5Screate_simple(1, &one, nullptr),
+                what));
       if (count > 0) {
-        std::vector<hsize_t> start{hsize_t(local.begin), hsize_t(old)},
-            block{hsize_t(local.count), hsize_t(n)};
+        std::vector<hsize_t> start{hsize_t(local.begin), hsize_t(old)};
         start.resize(dims.size(), 0);
-        block.insert(block.end(), s.entry.begin(), s.entry.end());
         check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
                                   block.data(), nullptr),
               what);
@@ -173,24 +193,33 @@ struct EnsembleWriter::Impl {
         check(H5Sselect_none(file_space.get()), what);
         check(H5Sselect_none(mem_space.get()), what);
       }
-      if (s.flag) {
-        std::vector<std::int8_t> data;
-        data.reserve(count);
-        for (auto& b : s.flag_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
-        data.resize(std::max<std::size_t>(count, 1));
-        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_INT8, mem_space.get(), file_space.get(),
-                       transfer.get(), data.data()),
-              what);
-      } else {
-        std::vector<double> data;
-        data.reserve(count);
-        for (auto& b : s.real_buffer) data.insert(data.end(), b.begin(), b.end()), b.clear();
-        data.resize(std::max<std::size_t>(count, 1));
-        check(H5Dwrite(s.dataset.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(),
-                       transfer.get(), data.data()),
-              what);
-      }
+      if (s.flag)
+        write_buffers(s, s.flag_buffer, staging_flags, H5T_NATIVE_INT8, mem_space, file_space);
+      else
+        write_buffers(s, s.real_buffer, staging_reals, H5T_NATIVE_DOUBLE, mem_space, file_space);
     }
+  }
+
+  // Writes the local chains' buffers one after the other (chain-major: the
+  // block's layout), straight from the buffer when this rank has one chain,
+  // else through `staging` (kept, like the buffers, so later blocks reuse the
+  // memory instead of faulting in fresh pages); empties the buffers.
+  template <class T>
+  void write_buffers(const Series& s, std::vector<std::vector<T>>& buffers,
+                     std::vector<T>& staging, hid_t type, const h5::Dataspace& mem_space,
+                     const h5::Dataspace& file_space) {
+    const T none{};  // H5Dwrite wants a pointer even for an empty selection
+    const T* data = &none;
+    if (buffers.size() == 1) {
+      if (!buffers[0].empty()) data = buffers[0].data();
+    } else {
+      staging.clear();
+      for (const auto& b : buffers) staging.insert(staging.end(), b.begin(), b.end());
+      if (!staging.empty()) data = staging.data();
+    }
+    check(H5Dwrite(s.dataset.get(), type, mem_space.get(), file_space.get(), transfer.get(), data),
+          "write " + s.name + in());
+    for (auto& b : buffers) b.clear();
   }
 
   // Forgets every HDF5 identifier without the collective close (unwinding).
@@ -220,7 +249,7 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
                                ChainRange local) {
   validate(layout, local);
   h5::silence_errors();
-  auto impl = std::make_unique<Impl>(mpi, path, layout, local);
+  auto impl = std::make_unique<Impl>(mpi, path, layout, local, flush_limits(config));
   Impl& w = *impl;
 
   // Rank 0 decides whether the file exists: every rank throws the same error.
@@ -284,11 +313,10 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   w.corr_group = h5::create_group(ensemble_ref, "corr");
   w.mcmc_group = h5::create_group(ensemble_ref, "mcmc");
 
-  const std::int64_t block = config.get_int("run.flush_every");
   std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
-  w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false, block));
+  w.saved.push_back(w.create_series(w.ensemble.get(), "/ensemble", "configs", field, false));
   for (const auto& name : layout.obs_names) {
-    w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, block));
+    w.saved.push_back(w.create_series(w.obs_group.get(), "/ensemble/obs", name, {}, false));
     for (const auto& [symmetric, value] : layout.obs_by_symmetry)
       if (symmetric == name)
         h5::write_double_attr({w.saved.back().dataset.get(), "/ensemble/obs/" + name, path},
@@ -296,13 +324,20 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   }
   for (const auto& [name, len] : layout.corr)
     w.saved.push_back(
-        w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false, block));
+        w.create_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)}, false));
   for (const auto& name : layout.record_reals)
-    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false, block));
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false));
   for (const auto& name : layout.record_flags)
-    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true, block));
+    w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true));
+
+  long long widest = local.count;
+  MPI_Allreduce(MPI_IN_PLACE, &widest, 1, MPI_LONG_LONG, MPI_MAX, mpi.comm());
+  for (const Series& s : w.saved) w.saved_bytes += widest * std::int64_t(s.entry_size) * 8;
+  for (const Series& s : w.records)
+    w.record_bytes += widest * std::int64_t(s.entry_size) * (s.flag ? 1 : 8);
 
   check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  w.schedule.restart();
   impl_ = std::move(impl);
 }
 
@@ -343,9 +378,9 @@ void EnsembleWriter::add_saved(const FieldHost& configs, const std::vector<std::
                            "' needs local chains x length values");
 
   Series& field = w.saved[0];
-  for (std::size_t b = 0; b < n; ++b) {
-    auto& buf = field.real_buffer[b];
-    for (std::int64_t x = 0; x < w.dof; ++x) buf.push_back(configs(b, std::size_t(x)));
+  for (std::size_t b = 0; b < n; ++b) {  // rows of a LayoutRight View are contiguous
+    const double* row = &configs(b, 0);
+    field.real_buffer[b].insert(field.real_buffer[b].end(), row, row + w.dof);
   }
   for (std::size_t k = 0; k < obs.size(); ++k)
     for (std::size_t b = 0; b < n; ++b) w.saved[1 + k].real_buffer[b].push_back(obs[k][b]);
@@ -399,10 +434,18 @@ void EnsembleWriter::flush() {
   w.n_saved += w.saved_buffered;
   w.n_records += w.records_buffered;
   w.saved_buffered = w.records_buffered = 0;
+  w.schedule.restart();
   const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
   h5::update_int64_attr(ensemble_ref, "n_saved", w.n_saved);
   h5::update_int64_attr(ensemble_ref, "n_records", w.n_records);
   check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
+}
+
+bool EnsembleWriter::flush_due() {
+  Impl& w = *impl_;
+  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush_due after finish()");
+  const std::int64_t bytes = w.saved_buffered * w.saved_bytes + w.records_buffered * w.record_bytes;
+  return w.schedule.due(w.saved_buffered, bytes);
 }
 
 void EnsembleWriter::write_group_attributes(

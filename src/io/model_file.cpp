@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 
 #include "flowlat/core/comma_list.hpp"
@@ -297,11 +298,19 @@ TrainingHistory::Means TrainingHistory::means_of_last(std::size_t window) const 
   Means m;
   const std::size_t n = size();
   m.window = std::min(std::max<std::size_t>(window, 1), n);
-  for (std::size_t i = n - m.window; i < n; ++i)
-    m.loss += loss[i], m.ess += ess[i], m.acceptance += acceptance[i];
-  if (m.window > 0) {
-    const double w = double(m.window);
-    m.loss /= w, m.ess /= w, m.acceptance /= w;
+  // ess and acceptance: NaN on steps without a flow batch (forward KL), skipped
+  std::size_t figures = 0;
+  for (std::size_t i = n - m.window; i < n; ++i) {
+    m.loss += loss[i];
+    if (std::isnan(ess[i])) continue;
+    m.ess += ess[i], m.acceptance += acceptance[i];
+    ++figures;
+  }
+  if (m.window > 0) m.loss /= double(m.window);
+  if (figures > 0) {
+    m.ess /= double(figures), m.acceptance /= double(figures);
+  } else if (m.window > 0) {
+    m.ess = m.acceptance = std::numeric_limits<double>::quiet_NaN();
   }
   return m;
 }

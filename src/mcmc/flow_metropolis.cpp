@@ -29,6 +29,7 @@ FlowProposer::FlowProposer(const MpiContext& mpi, Flow& flow, const Theory& theo
   phi_ = Field("proposer.phi", cap, dof);
   log_q_ = BatchScalar("proposer.log_q", cap);
   log_w_ = BatchScalar("proposer.log_w", cap);
+  log_w_host_ = Kokkos::create_mirror_view(HostSpace(), log_w_);
 }
 
 void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
@@ -43,9 +44,9 @@ void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
                       .normal_at(RandomPurpose::FlowPrior, 0, std::uint64_t(x));
       });
   flow_proposals(flow_, theory_, z_, n, phi_, log_q_, log_w_);
-  auto mine = Kokkos::create_mirror_view_and_copy(HostSpace(), log_w_);
+  Kokkos::deep_copy(log_w_host_, log_w_);
   log_w.resize(std::size_t(block_size_));
-  MPI_Allgatherv(mine.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
+  MPI_Allgatherv(log_w_host_.data(), int(n), MPI_DOUBLE, log_w.data(), counts_.data(), displs_.data(),
                  MPI_DOUBLE, mpi_.comm());
 }
 

@@ -164,6 +164,9 @@ TEST(TrainCli, ForwardKlOnAnHmcEnsemble) {
   const ModelFileContents a = read_model_file(one), b = read_model_file(two);
   EXPECT_LT(max_abs_diff(a.parameters, b.parameters), 1e-10);
   ASSERT_EQ(a.history.size(), 60u);
+  // the flow batch of the ESS is drawn on logged steps only (log_every = 2)
+  for (std::size_t i = 0; i < 60; ++i)
+    EXPECT_EQ(std::isnan(a.history.ess[i]), (i + 1) % 2 != 0) << "step " << i + 1;
   double first = 0, last = 0;
   for (std::size_t i = 0; i < 10; ++i) first += a.history.loss[i], last += a.history.loss[50 + i];
   std::printf("  forward KL loss: first 10 steps %.3f, last 10 steps %.3f\n", first / 10, last / 10);

@@ -61,12 +61,12 @@ TEST(Philox, AddressesAreIndependent) {
   EXPECT_EQ(x.v[3], a.bits(RandomPurpose::HmcMomentum, 3, 5).v[3]);
 }
 
-// Moments of 2^20 draws: a wrong Box-Muller factor or a biased uniform
-// shifts them by far more than the 5-sigma band used here.
-TEST(Philox, UniformAndNormalMoments) {
-  const int n = 1 << 20;
+namespace {
+// Sums of u, u^2, g, g^2, g^4 and g0 g1 over n/2 pairs of uniform and normal
+// draws, in one kernel. A free function: nvcc rejects a KOKKOS_LAMBDA in a
+// TEST body (a private member function of the generated class).
+Kokkos::View<double*, HostSpace> draw_moment_sums(const CounterRng& rng, int n) {
   Kokkos::View<double*, MemSpace> sums("sums", 6);
-  const CounterRng rng(12345, 9);
   Kokkos::parallel_for(
       "draw", Kokkos::RangePolicy<ExecSpace>(0, 1), KOKKOS_LAMBDA(int) {
         double s[6] = {0, 0, 0, 0, 0, 0};
@@ -83,7 +83,15 @@ TEST(Philox, UniformAndNormalMoments) {
         }
         for (int k = 0; k < 6; ++k) sums(k) = s[k];
       });
-  auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), sums);
+  return Kokkos::create_mirror_view_and_copy(HostSpace(), sums);
+}
+}  // namespace
+
+// Moments of 2^20 draws: a wrong Box-Muller factor or a biased uniform
+// shifts them by far more than the 5-sigma band used here.
+TEST(Philox, UniformAndNormalMoments) {
+  const int n = 1 << 20;
+  const auto h = draw_moment_sums(CounterRng(12345, 9), n);
   const double N = n;
   EXPECT_NEAR(h(0) / N, 0.5, 5 * std::sqrt(1.0 / 12 / N));
   EXPECT_NEAR(h(1) / N, 1.0 / 3, 5 * std::sqrt(4.0 / 45 / N));

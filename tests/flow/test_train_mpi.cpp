@@ -2,6 +2,7 @@
 // the training curve of N ranks equals the one-rank curve to round-off.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 
 #include "flow_test_support.hpp"
@@ -62,6 +63,31 @@ TEST_P(TrainMpiLosses, SameCurveAsOneRankAndIdenticalParameters) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Losses, TrainMpiLosses, ::testing::Values(Loss::ReverseKl, Loss::ForwardKl));
+
+// Forward KL without the figures (no flow batch): the same parameters, bit
+// for bit, and NaN figures.
+TEST(TrainMpi, ForwardKlFiguresOnlyWhenAsked) {
+  const Geometry g({4, 4});
+  const Phi4 theory(g, -4.0, 8.0);
+  const index_t batch = 7;
+  Flow with(g, tiny_architecture(), batch), without(g, tiny_architecture(), batch);
+  with.initialize(17);
+  without.initialize(17);
+  const MpiContext world(MPI_COMM_WORLD);
+  const auto a = make_trainer(Loss::ForwardKl, world, with, theory, batch, AdamOptions{});
+  const auto b = make_trainer(Loss::ForwardKl, world, without, theory, batch, AdamOptions{});
+  for (int t = 0; t < 5; ++t) {
+    const auto ra = a->step(true), rb = b->step(false);
+    EXPECT_EQ(ra.loss, rb.loss) << "step " << t;
+    EXPECT_TRUE(std::isfinite(ra.ess_per_sample));
+    EXPECT_TRUE(std::isnan(rb.ess_per_sample));
+    EXPECT_TRUE(std::isnan(rb.acceptance));
+    EXPECT_TRUE(b->last_log_weights().empty());
+  }
+  const auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), with.parameters().values());
+  const auto q = Kokkos::create_mirror_view_and_copy(HostSpace(), without.parameters().values());
+  for (std::size_t i = 0; i < p.extent(0); ++i) ASSERT_EQ(p(i), q(i)) << "parameter " << i;
+}
 
 // Training does its job: the loss falls and ESS rises on a small lattice.
 TEST(TrainMpi, ReverseKlImprovesTheModel) {

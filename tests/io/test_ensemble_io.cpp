@@ -233,6 +233,43 @@ TEST(EnsembleIo, UnfinishedFileHoldsTheFlushedBlocks) {
   MPI_Barrier(mpi.comm());
 }
 
+// flush_due() after every update, as the samplers call it: by count
+// (run.flush_every = 4), or after every update with run.flush_seconds = 0;
+// what a killed job would leave holds exactly the flushed entries.
+TEST(EnsembleIo, FlushIfDueByCountOrAfterEveryUpdate) {
+  const MpiContext mpi(MPI_COMM_WORLD);
+  const std::int64_t n_chain = 4, never = std::int64_t(1) << 40;
+  const ChainRange local = mpi.split(n_chain);
+  for (const bool every_update : {false, true}) {
+    Config config = make_config();
+    if (every_update) config.set("run.flush_seconds", "0");
+    const std::string tag = every_update ? "due_every" : "due_count";
+    const std::string path = temp_file(mpi, tag), snapshot = temp_file(mpi, tag + "_snapshot");
+    {
+      EnsembleWriter w(mpi, path, true, make_layout(n_chain), config, "flowlat hmc --test", "hmc",
+                       local);
+      int flushes = 0;
+      for (std::int64_t s = 0; s < 7; ++s) {
+        write_entries(w, local, s, 1, never);
+        if (w.flush_due()) w.flush(), ++flushes;
+      }
+      EXPECT_EQ(flushes, every_update ? 7 : 1);
+      EXPECT_EQ(w.buffered_saved(), every_update ? 0 : 3);
+      MPI_Barrier(mpi.comm());
+      if (mpi.is_root())
+        std::filesystem::copy_file(path, snapshot,
+                                   std::filesystem::copy_options::overwrite_existing);
+      MPI_Barrier(mpi.comm());
+      if (mpi.is_root()) check_data(snapshot, n_chain, every_update ? 7 : 4, false);
+      MPI_Barrier(mpi.comm());
+      w.finish({});
+    }
+    MPI_Barrier(mpi.comm());
+    if (mpi.is_root()) check_data(path, n_chain, 7, true);
+    MPI_Barrier(mpi.comm());
+  }
+}
+
 TEST(EnsembleIo, DestructorDuringUnwindingMakesNoCollectiveCall) {
   const MpiContext mpi(MPI_COMM_WORLD);
   const std::int64_t n_chain = 3;

@@ -1,12 +1,16 @@
 // The iteration space of element-wise kernels over a batch of fields:
 // (configuration, element) as a 2D range, so kernels need no index division.
+// The element index runs fastest (Iterate::Right twice), matching the
+// LayoutRight [batch][element] Views: the default order on CUDA would make the
+// batch index fastest and stride every access by the number of elements.
 #pragma once
 #include "flowlat/core/types.hpp"
 
 namespace flowlat {
 
 using BatchSitePolicy =
-    Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>, Kokkos::IndexType<index_t>>;
+    Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2, Kokkos::Iterate::Right, Kokkos::Iterate::Right>,
+                          Kokkos::IndexType<index_t>>;
 
 inline BatchSitePolicy batch_site_policy(index_t n_batch, index_t n_elements) {
   return BatchSitePolicy({0, 0}, {n_batch, n_elements});

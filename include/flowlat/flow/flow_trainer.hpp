@@ -46,8 +46,11 @@ class FlowTrainer {
 
   // One Adam step. NonFiniteTraining, before the parameters are changed, if
   // the loss or the summed gradient is not finite, and after it if the new
-  // parameters are not.
-  TrainStepResult step();
+  // parameters are not. `figures`: the step must report the importance-weight
+  // figures (ESS/N, acceptance, max weight, Pareto k^) and last_log_weights().
+  // A loss trained on other samples than the flow's (forward KL) pays a flow
+  // batch for them only then; without it they are NaN and the log-weights empty.
+  TrainStepResult step(bool figures = true);
   // The log-weights w = -S - log q of the last flow batch, every rank's, in
   // global batch order (diagnostics pool them over several steps).
   const std::vector<double>& last_log_weights() const { return last_log_w_; }
@@ -56,7 +59,8 @@ class FlowTrainer {
 
   // Loss of the current parameters on the batch of step `t` (no update), and
   // this rank's gradients (before the allreduce) when grads = true. Also sets
-  // the ESS/N reported by step(). Used directly by the gradient tests.
+  // the ESS/N reported by step() (or NaN, see step()). Used directly by the
+  // gradient tests.
   virtual double loss_and_gradient(std::uint32_t t, bool grads) = 0;
 
   // Draws this rank's prior batch of step t (sample j of the global batch
@@ -79,6 +83,9 @@ class FlowTrainer {
   double last_acceptance_ = 0;
   WeightDiagnostics last_weights_;
   std::vector<double> last_log_w_;
+  bool want_figures_ = true;  // step()'s argument, for loss_and_gradient()
+  // No flow batch this step: NaN figures, no log-weights.
+  void clear_figures();
 
  private:
   Adam adam_;

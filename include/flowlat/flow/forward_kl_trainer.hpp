@@ -13,7 +13,8 @@ class ForwardKlTrainer : public FlowTrainer {
   // configuration floor(u n_data), u from CounterRng(seed, j) at step t: the
   // batch does not depend on the rank count. The reported ESS/N comes from a
   // separate batch of flow samples (as in reverse-KL training), so the two
-  // losses log comparable figures.
+  // losses log comparable figures; it is drawn only on steps that ask for the
+  // figures (FlowTrainer::step).
   ForwardKlTrainer(const MpiContext& mpi, Flow& flow, const Theory& theory, Field data,
                    index_t global_batch, const AdamOptions& adam, std::uint64_t seed);
   double loss_and_gradient(std::uint32_t t, bool grads) override;

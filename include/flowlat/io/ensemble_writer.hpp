@@ -67,6 +67,12 @@ class EnsembleWriter {
   // Extends the datasets by the buffered block, writes it (collective
   // transfer), updates /ensemble attrs n_saved and n_records, flushes the file.
   void flush();
+  // Collective, cheap: call once per update, after buffering it; when it is
+  // true, call flush(). True when run.flush_seconds have passed since the last
+  // flush (rank 0's clock, checked every so many calls: FlushSchedule), when
+  // the buffer of the largest rank reaches run.flush_mib, or when
+  // run.flush_every > 0 configurations are buffered. The same on every rank.
+  bool flush_due();
   // Collective: flush(), writes the /ensemble/summary attributes, sets the
   // root attribute complete = 1 and closes the file.
   void finish(const std::vector<std::pair<std::string, double>>& summary);

@@ -30,7 +30,8 @@ struct TrainingHistory {
   void append(const TrainStepResult& r, double wall_time_seconds);
 
   // Means of loss, ess and acceptance over the last `window` entries
-  // (at most size(), at least 1; zeros if the history is empty).
+  // (at most size(), at least 1; zeros if the history is empty); ess and
+  // acceptance over those entries that have them (not NaN), NaN if none has.
   struct Means {
     std::size_t window = 0;
     double loss = 0, ess = 0, acceptance = 0;

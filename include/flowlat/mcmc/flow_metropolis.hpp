@@ -36,6 +36,7 @@ class FlowProposer {
   std::vector<int> counts_, displs_;
   Field z_, phi_;
   BatchScalar log_q_, log_w_;
+  BatchScalar::HostMirror log_w_host_;  // this rank's log-weights, for the allgather
 };
 
 // The accept/reject decisions: plain host arithmetic every rank repeats.
