@@ -239,6 +239,7 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   StopPoll stop(mpi, 16);  // one allreduce per 16 updates
   for (long long t = 0; t < therm + steps; ++t) {
     if (stop()) {
+      saved.drain(writer, observed);  // the saves not measured yet belong in the file
       writer.flush();
       const long long done = std::max(0LL, t - therm);
       log.info("flowlat " + keys.section + ": stopped by " +

@@ -58,6 +58,10 @@ TEST(StopSignal, HmcStopsCleanlyOnSigterm) {
   const EnsembleReader reader(out);
   EXPECT_FALSE(reader.complete());
   EXPECT_GT(reader.n_saved(), 0);
+  // the file holds what the message says: every save up to the stop
+  const std::size_t at = r.out.find(" holds ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  EXPECT_EQ(std::stoll(r.out.substr(at + 7)), reader.n_saved()) << r.out;
   EXPECT_EQ(std::int64_t(reader.obs("absM").size()), 2 * reader.n_saved());
   EXPECT_FALSE(fs::exists(out + ".lock"));
 }
