@@ -1,11 +1,15 @@
-// `flowlat inspect FILE`: what an ensemble file holds, in a page of text.
+// `flowlat inspect FILE`: what an ensemble or model file holds, in a page of text.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
 #include <string>
 
 #include "commands.hpp"
+#include "flowlat/core/comma_list.hpp"
+#include "flowlat/flow/flow_config.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
+#include "flowlat/io/model_file.hpp"
 
 namespace flowlat {
 
@@ -42,9 +46,38 @@ MeanError mean_error(const std::vector<double>& v) {
   return r;
 }
 
+// A model file: what was trained, on what, how far, and how well.
+int inspect_model(const std::string& path, std::ostream& out) {
+  const ModelFileContents m = read_model_file(path);
+  const FlowArchitecture& a = m.architecture;
+  std::string couplings;
+  for (const auto& [name, value] : m.couplings)
+    couplings += (couplings.empty() ? "" : " ") + name + "=" + number(value);
+  out << line("file", path + " (flowlat model)");
+  out << line("theory", m.theory_name + " " + couplings + " on " + comma_list(m.shape));
+  out << line("flow", std::to_string(a.n_layers) + " " + m.coupling + " couplings, hidden " +
+                          comma_list(a.coupling.hidden) + ", kernel " +
+                          std::to_string(a.coupling.kernel) + ", equivariance " +
+                          equivariance_to_name(a.coupling.equivariance));
+  out << line("parameters", std::to_string(m.parameters.size()) + " (hash " + m.params_hash + ")");
+  out << line("trained", std::to_string(m.adam_step) + " Adam steps" +
+                             (m.has_optimizer ? ", optimizer state kept" : ""));
+  const TrainingHistory& h = m.history;
+  if (h.size() > 0) {
+    const TrainingHistory::Means last = h.means_of_last(std::max<std::size_t>(h.size() / 10, 1));
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "last %zu steps: loss %.5g, ESS/N %.4f, expected MH acceptance %.3f; %.1f s",
+                  last.window, last.loss, last.ess, last.acceptance, h.wall_time.back());
+    out << line("history", text);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int command_inspect(const std::string& path, std::ostream& out) {
+  if (is_model_file(path)) return inspect_model(path, out);
   const EnsembleReader r(path);
   auto root = [&](const std::string& name) {
     return r.has_root_attr(name) ? r.root_attr(name) : std::string("?");

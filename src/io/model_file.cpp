@@ -371,6 +371,24 @@ ModelFileContents read_model_file(const std::string& path) {
   }
 }
 
+bool is_model_file(const std::string& path) {
+  h5::silence_errors();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) {
+    h5::take_error_text();
+    return false;
+  }
+  const h5::File file(id);
+  const h5::ObjectRef root{file.get(), "/", path};
+  try {
+    return h5::has_attr(root, "kind") && h5::read_attr_text(root, "kind") == kModelKind;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 void check_model_matches(const ModelFileContents& model, const Config& config,
                          const std::string& path, bool transfer) {
   auto differ = [&](const std::string& key, const std::string& in_file, const std::string& in_run) {

@@ -86,6 +86,12 @@ TEST(TrainCli, OneAndTwoRanksTrainTheSameModel) {
   EXPECT_EQ(a.shape, (std::vector<int>{4, 4}));
   EXPECT_EQ(a.architecture.n_layers, 2);
   EXPECT_NE(a.input.find("steps = 30"), std::string::npos);
+  // inspect reads model files too
+  const RunResult shown = run_flowlat("inspect " + one);
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("(flowlat model)"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("30 Adam steps"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find(a.params_hash), std::string::npos) << shown.out;
 }
 
 // The default cosine schedule spans a run's train.steps, so a run of 15 steps

@@ -77,6 +77,9 @@ void write_model_file(const std::string& path, bool overwrite, const Flow& flow,
 // foreign (not a flowlat model), incomplete or corrupt file (n_params or
 // params_hash disagreeing with /model/parameters, unreadable data).
 ModelFileContents read_model_file(const std::string& path);
+// Whether `path` is an HDF5 file that says it is a flowlat model (its root
+// attribute `kind`); no verification beyond that (read_model_file does it).
+bool is_model_file(const std::string& path);
 
 // Compares the model with the run configured by `config`: theory name and
 // couplings, lattice.shape and every flow.* architecture key. A mismatch is an
