@@ -7,8 +7,8 @@
 
 #include "flow/flow_test_support.hpp"
 #include "flow_mh_samples.hpp"
+#include "under_trained_flow.hpp"
 #include "flowlat/analysis/gamma_method.hpp"
-#include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
 #include "flowlat/theory/free_field.hpp"
@@ -69,16 +69,8 @@ TEST(FlowMetropolis, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   const double m2 = 1.0;
   const Phi4 theory(g, m2, 0.0);
   const index_t block = 256;
-  Flow flow(g, tiny_architecture(Equivariance::None, 2), block);
-  flow.initialize(4);
-  const MpiContext self(MPI_COMM_SELF);
-  {
-    AdamOptions adam;
-    adam.lr = 1e-2;
-    ReverseKlTrainer trainer(self, flow, theory, 32, adam, 6);
-    for (int t = 0; t < 100; ++t) trainer.step();
-  }
-  const FlowMhSamples f = flow_mh_samples(theory, flow, block, 400, 8);
+  const auto flow = under_trained_flow(theory, block);
+  const FlowMhSamples f = flow_mh_samples(theory, *flow, block, 400, 8);
   std::printf("  acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
   EXPECT_LT(f.acceptance(), 0.8);  // the model really is imperfect
   auto check = [&](const std::string& name, double exact) {

@@ -9,11 +9,11 @@
 #include "chain_samples.hpp"
 #include "flow/flow_test_support.hpp"
 #include "flowlat/core/mpi_context.hpp"
-#include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/mcmc/hybrid_update.hpp"
 #include "flowlat/theory/free_field.hpp"
 #include "flowlat/theory/phi4.hpp"
 #include "test_fields.hpp"
+#include "under_trained_flow.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -82,16 +82,9 @@ TEST(Hybrid, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   const double m2 = 1.0;
   const Phi4 theory(g, m2, 0.0);
   const index_t chains = 64;
-  Flow flow(g, tiny_architecture(Equivariance::None, 2), chains);
-  flow.initialize(4);
-  {
-    AdamOptions adam;
-    adam.lr = 1e-2;
-    ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 32, adam, 6);
-    for (int t = 0; t < 100; ++t) trainer.step();
-  }
+  const auto flow = under_trained_flow(theory, chains);
   Hmc hmc(theory, MdIntegrator(IntegratorKind::Leapfrog, 1, 0.05), 8, 0, chains);
-  HybridUpdate hybrid(theory, hmc, flow, 4, 8, 0, chains);
+  HybridUpdate hybrid(theory, hmc, *flow, 4, 8, 0, chains);
   const auto s = sample_chains(theory, hybrid, chains, 50, 5000, 1, false);
   double moved = 0;
   for (const auto& chain : s.acceptance)  // first flag: the trajectory was accepted
