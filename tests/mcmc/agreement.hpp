@@ -66,14 +66,14 @@ inline double chi2_p_value(double x, int dof) {
   return std::exp(-0.5 * x) * sum;
 }
 
-// The relative precision each observable must reach: 1 %, except chi_2 =
-// M^2/V, a second moment whose per-configuration relative spread is ~1.3 at
-// the tutorial point (twice |M|'s), so 1 % would need 4x the statistics: 2 %.
-inline double precision_floor(const std::string& name) { return name == "chi2" ? 0.02 : 0.01; }
+// The relative precision every observable must reach (combined error of
+// the two samplers): 1 %. chi_2 = M^2/V is the expensive one, a second moment
+// with a per-configuration relative spread of ~1.3 at the tutorial point.
+inline constexpr double kPrecisionFloor = 0.01;
 
 // Compares samplers A and B on `names` (an even count: the p-value formula),
 // each observable scaled by `scale[name]` (|M| -> |M|/V). Fails if the
-// chi^2 has p < 0.001 or if any combined error exceeds precision_floor().
+// chi^2 has p < 0.001 or if any combined error exceeds kPrecisionFloor.
 inline void expect_agreement(const char* a_label, const SeriesSet& a, const char* b_label,
                              const SeriesSet& b, const std::vector<std::string>& names,
                              const std::map<std::string, double>& scale) {
@@ -88,7 +88,7 @@ inline void expect_agreement(const char* a_label, const SeriesSet& a, const char
     std::printf("  %-6s %s %.5f +- %.5f (tau %.1f)   %s %.5f +- %.5f (tau %.1f)   %+.2f sigma\n",
                 names[i].c_str(), a_label, ra.mean * s, ra.error * s, ra.tau_int, b_label,
                 rb.mean * s, rb.error * s, rb.tau_int, d[i] / sigma);
-    EXPECT_LT(sigma, precision_floor(names[i]) * std::abs(rb.mean))
+    EXPECT_LT(sigma, kPrecisionFloor * std::abs(rb.mean))
         << names[i] << ": not enough statistics";
     tau_a = std::max(tau_a, ra.tau_int), tau_b = std::max(tau_b, rb.tau_int);
   }

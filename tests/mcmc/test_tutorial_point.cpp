@@ -98,7 +98,7 @@ TEST_F(TutorialPoint, LocalMetropolisAgreesWithHmc) {
 TEST_F(TutorialPoint, FlowMhWithTheCommittedModelAgreesWithHmc) {
   const index_t block = 256;
   auto flow = committed_model(block);
-  const FlowMhSamples f = flow_mh_samples(*theory_, *flow, block, 400, 5);
+  const FlowMhSamples f = flow_mh_samples(*theory_, *flow, block, 1200, 5);
   std::printf("  flow-MH acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
   expect_agrees_with_hmc("flow-MH", one_chain(f));
 }
@@ -109,7 +109,7 @@ TEST_F(TutorialPoint, HybridWithTheCommittedModelAgreesWithHmc) {
   const HmcSettings settings = hmc_settings(Config());
   Hmc hmc(*theory_, settings.integrator, 6, 0, n, settings.lengths);
   HybridUpdate hybrid(*theory_, hmc, *flow, 1, 6, 0, n);
-  expect_agrees_with_hmc("hybrid", chains(sample_chains(*theory_, hybrid, n, 100, 1000, 1, false)));
+  expect_agrees_with_hmc("hybrid", chains(sample_chains(*theory_, hybrid, n, 100, 1500, 1, false)));
 }
 
 // A mode-seeking reverse-KL model on 4x4, briefly trained, against HMC there.
@@ -123,7 +123,7 @@ TEST(SmallLattice, FlowMhWithAnUnderTrainedReverseKlModelAgreesWithHmc) {
   adam.lr = 5e-3;
   ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 64, adam, 2);
   for (int t = 0; t < 1000; ++t) trainer.step();
-  const FlowMhSamples f = flow_mh_samples(theory, flow, block, 1400, 3);
+  const FlowMhSamples f = flow_mh_samples(theory, flow, block, 2800, 3);
   std::printf("  flow-MH acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
   EXPECT_LT(f.acceptance(), 0.9);
   expect_agreement("flow-MH", one_chain(f), "HMC", chains(default_hmc(theory, 32, 4000, 4)),
