@@ -4,6 +4,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cctype>
+#include <cstdlib>
+
 #include "flowlat/core/error.hpp"
 
 namespace flowlat {
@@ -28,7 +31,9 @@ constexpr const char* kThreads = "--kokkos-threads";
 const IntegerOption kIntegerOptions[] = {
     {"--kokkos-threads", 1, 4096, "threads of the host execution space"},
     {"--kokkos-num-threads", 1, 4096, "the same (Kokkos 4 spelling)"},
-    {"--kokkos-numa", 1, 1024, "NUMA regions used by the process"},
+#if KOKKOS_VERSION < 40000
+    {"--kokkos-numa", 1, 1024, "NUMA regions used by the process"},  // gone in Kokkos 4
+#endif
     {"--kokkos-device-id", 0, 1023, "device used by Kokkos (GPU builds)"},
 };
 const char* const kFlags[][2] = {
@@ -91,6 +96,40 @@ void KokkosArguments::add(const std::string& arg) {
   }
   throw InputError(name +
                    ": unknown Kokkos option (flowlat --kokkos-help lists the accepted ones)");
+}
+
+void KokkosArguments::check_environment() {
+  // Kokkos 4 aborts (core dump, no message flowlat can catch) on a malformed
+  // value of these; Kokkos 3.4 throws. Checked here with the option ranges.
+  const struct {
+    const char* variable;
+    long long min, max;
+  } integers[] = {{"KOKKOS_NUM_THREADS", 1, 4096},
+                  {"KOKKOS_NUMA", 1, 1024},
+                  {"KOKKOS_DEVICE_ID", 0, 1023},
+                  {"KOKKOS_NUM_DEVICES", 1, 1024}};
+  for (const auto& v : integers) {
+    const char* value = std::getenv(v.variable);
+    long long parsed = 0;
+    if (value && !parse_bounded(value, v.min, v.max, parsed))
+      throw InputError(std::string(v.variable) + ": expected an integer in " +
+                       std::to_string(v.min) + ".." + std::to_string(v.max) +
+                       " in the environment, got '" + value + "'");
+  }
+  // booleans as Kokkos 4 reads them: yes|true|1 or no|false|0, any case
+  for (const char* variable :
+       {"KOKKOS_DISABLE_WARNINGS", "KOKKOS_PRINT_CONFIGURATION", "KOKKOS_TUNE_INTERNALS"}) {
+    const char* value = std::getenv(variable);
+    if (!value) continue;
+    std::string lower(value);
+    for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    bool ok = false;
+    for (const char* word : {"yes", "true", "1", "no", "false", "0"}) ok = ok || lower == word;
+    if (!ok)
+      throw InputError(std::string(variable) +
+                       ": expected yes, true, 1, no, false or 0 in the environment, got '" +
+                       value + "'");
+  }
 }
 
 std::string KokkosArguments::help_text() {

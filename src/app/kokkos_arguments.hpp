@@ -20,6 +20,10 @@ class KokkosArguments {
   // remembered, not passed on (Kokkos would print its own list and go on).
   void add(const std::string& arg);
   bool help_requested() const { return help_; }
+  // InputError naming the variable when a KOKKOS_* environment variable
+  // Kokkos reads (KOKKOS_NUM_THREADS, KOKKOS_DISABLE_WARNINGS, ...) is
+  // malformed: Kokkos 4 aborts on those instead of throwing.
+  static void check_environment();
   // What flowlat accepts, for --kokkos-help.
   static std::string help_text();
 

@@ -168,7 +168,8 @@ int first_failed_rank(MPI_Comm comm, int rank, int size, bool failed) {
 }
 
 // Everything between MPI_Init and MPI_Finalize; returns the exit code. Kokkos
-// starts only after the command line is checked (it throws on bad options).
+// starts only after the command line and its environment variables are
+// checked (Kokkos 3 throws on bad ones, Kokkos 4 aborts).
 int run(const flowlat::MpiContext& mpi, int argc, char** argv) {
   using namespace flowlat;
   const AgreementComm agreement(mpi.comm());
@@ -181,6 +182,7 @@ int run(const flowlat::MpiContext& mpi, int argc, char** argv) {
       if (mpi.is_root()) std::cout << KokkosArguments::help_text();
       return 0;
     }
+    KokkosArguments::check_environment();
     std::optional<Kokkos::ScopeGuard> guard;
     try {
       guard.emplace(kokkos.argc(), kokkos.argv());

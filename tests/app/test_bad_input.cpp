@@ -181,11 +181,20 @@ TEST_F(BadInput, KokkosOptions) {
   // unknown ones used to be passed to Kokkos and ignored
   expect_one_line_error(run_flowlat("hmc --config " + ini + " --kokkos-thread=2"),
                         "--kokkos-thread");
-  // what Kokkos still checks itself: its environment
-  setenv("KOKKOS_NUM_THREADS", "abc", 1);
-  const RunResult env = run_flowlat("hmc --config " + ini);
-  unsetenv("KOKKOS_NUM_THREADS");
-  expect_one_line_error(env, "KOKKOS_NUM_THREADS");
+  // Kokkos' environment (Kokkos 4 aborts on a bad value: checked first)
+  for (const auto& [variable, value] :
+       {std::pair{"KOKKOS_NUM_THREADS", "abc"}, {"KOKKOS_DEVICE_ID", "-1"},
+        {"KOKKOS_DISABLE_WARNINGS", "maybe"}}) {
+    const char* before = std::getenv(variable);
+    const std::string saved = before ? before : "";
+    setenv(variable, value, 1);
+    const RunResult env = run_flowlat("hmc --config " + ini);
+    if (before)
+      setenv(variable, saved.c_str(), 1);
+    else
+      unsetenv(variable);
+    expect_one_line_error(env, variable);
+  }
 
   const RunResult help = run_flowlat("hmc --kokkos-help");
   EXPECT_EQ(help.exit_code, 0) << help.err;
