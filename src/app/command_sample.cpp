@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "chain_run.hpp"
+#include "reliability_warnings.hpp"
 #include "summary_table.hpp"
 #include "flowlat/analysis/chain_diagnostics.hpp"
 #include "flowlat/core/comma_list.hpp"
@@ -83,26 +84,12 @@ std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFil
 }
 
 // Loud lines for a chain whose error estimate cannot be trusted.
-std::vector<std::string> weight_warnings(const WeightDiagnostics& w, const LongestStay& stay,
+std::vector<std::string> sample_warnings(const WeightDiagnostics& w, const LongestStay& stay,
                                          long long non_finite) {
   std::vector<std::string> out;
-  char line[320];
-  if (w.pareto_k > kParetoKLimit) {
-    std::snprintf(line, sizeof line,
-                  "WARNING: Pareto k^ = %.2f > %.1f: the importance weights are heavy-tailed (their "
-                  "variance is effectively infinite); the chain can stick for long stretches and "
-                  "its error estimates are unreliable. Train longer or use a hybrid chain "
-                  "(flowlat hybrid).",
-                  w.pareto_k, kParetoKLimit);
-    out.emplace_back(line);
-  }
-  if (stay.fraction > 0.01) {
-    std::snprintf(line, sizeof line,
-                  "WARNING: the chain stayed %.1f%% of its length in one configuration: "
-                  "it has few independent stretches and its errors are unreliable.",
-                  100 * stay.fraction);
-    out.emplace_back(line);
-  }
+  for (const std::string& text : {heavy_tail_warning(w), stuck_warning(stay)})
+    if (!text.empty()) out.push_back("WARNING: " + text);
+  if (!out.empty()) out.push_back("  (train longer, or use hybrid chains: flowlat hybrid)");
   if (non_finite > 0)
     out.push_back("WARNING: " + std::to_string(non_finite) +
                   " proposals had a non-finite log-weight (rejected): the model is unstable");
@@ -266,7 +253,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
                 weights.ess_per_sample, all_log_w.size(), weights.max_weight, weights.pareto_k,
                 (long long)stay.updates, 100 * stay.fraction);
   log.info(line);
-  for (const auto& warning : weight_warnings(weights, stay, chain.non_finite())) log.info(warning);
+  for (const auto& warning : sample_warnings(weights, stay, chain.non_finite())) log.info(warning);
   table.print(log);
   log.info("  written: " + config.get_string("run.output"));
   return 0;

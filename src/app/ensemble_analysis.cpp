@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "flowlat/io/ensemble_reader.hpp"
+#include "reliability_warnings.hpp"
 
 namespace flowlat {
 
@@ -122,22 +123,11 @@ EnsembleAnalysis analyze_ensemble(const std::string& path) {
       add_observable(a, name == "accept" ? "acceptance" : name, accept);
       if (name == "moved_by_flow") continue;  // the HMC flag is the chain's stay
       a.longest_stay = longest_stay(accept, a.n_chain);
-      if (a.longest_stay->fraction > 0.01) {
-        std::snprintf(text, sizeof text,
-                      "STUCK: a chain stayed in one configuration for %.1f%% of its length",
-                      100 * a.longest_stay->fraction);
-        a.warnings.emplace_back(text);
-      }
+      if (const std::string w = stuck_warning(*a.longest_stay); !w.empty()) a.warnings.push_back(w);
     }
     if (name == "log_weight") {  // flow-MH: the recorded proposals' weights
       a.weights = weight_diagnostics(r.record(name));
-      if (a.weights->pareto_k > kParetoKLimit) {
-        std::snprintf(text, sizeof text,
-                      "HEAVY TAIL: Pareto k^ = %.2f > %.1f: the importance weights' variance is "
-                      "effectively infinite; errors of this flow-MH chain are unreliable",
-                      a.weights->pareto_k, kParetoKLimit);
-        a.warnings.emplace_back(text);
-      }
+      if (const std::string w = heavy_tail_warning(*a.weights); !w.empty()) a.warnings.push_back(w);
     }
   }
   return a;
