@@ -151,6 +151,17 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   const bool overwrite = config.get_bool("run.overwrite");
   bool written = false;  // once this run wrote the model file, it replaces its own file
   long long last_saved = -1;
+  auto checkpoint = [&](long long step) {
+    save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
+               inv.command_line, history);
+    written = true;
+    last_saved = step;
+  };
+  // what a run that ends now leaves on disk
+  auto on_disk = [&]() {
+    return written ? model_path + " holds the checkpoint of step " + std::to_string(last_saved)
+                   : std::string("no model written");
+  };
   std::vector<double> window_log_w;  // every flow sample's log-weight since the last log line
   Progress progress(log, "train", "step", steps - first, config.get_real("run.progress_seconds"));
   StopPoll stop(mpi, 1);  // a step costs far more than the allreduce
@@ -159,18 +170,14 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     if (stop()) {
       // a checkpoint of the step reached: a later run continues from it on
       // the same schedule (train.steps stays the total)
-      if (t > first)
-        save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory,
-                   config, inv.command_line, history);
+      if (t > first) checkpoint(t);
       const std::string signal =
           stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name();
       log.info("flowlat train: stopped by " + signal + " at step " + std::to_string(t) + " of " +
-               std::to_string(steps) + "; " +
-               (t > first || written ? model_path + " holds the checkpoint of step " +
-                                           std::to_string(t > first ? t : last_saved) +
-                                           "; continue with --train.init_model=" + model_path +
-                                           " --run.overwrite=true"
-                                     : std::string("no model written")));
+               std::to_string(steps) + "; " + on_disk() +
+               (written ? "; continue with --train.init_model=" + model_path +
+                              " --run.overwrite=true"
+                        : std::string()));
       return kExitStoppedBySignal;
     }
     // the figures of a flow batch are needed by the log lines (a forward-KL
@@ -181,10 +188,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
       r = trainer.step(logged);
     } catch (const NonFiniteTraining& e) {
       // what the user has now: the last checkpoint of this run, or nothing new
-      throw NonFiniteTraining(std::string(e.what()) + "; " +
-                              (written ? model_path + " holds the checkpoint of step " +
-                                             std::to_string(last_saved)
-                                       : "no model written"));
+      throw NonFiniteTraining(std::string(e.what()) + "; " + on_disk());
     }
     const double elapsed = progress.elapsed_seconds();
     history.append(r, wall_offset + elapsed);
@@ -205,17 +209,12 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                     r.learning_rate, elapsed);
       log.info(line);
     }
-    if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps) {
-      save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
-                 inv.command_line, history);
-      written = true;
-      last_saved = r.step;
-    }
+    if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps)
+      checkpoint(r.step);
   }
   const double seconds = progress.elapsed_seconds();
   check_identical_parameters(mpi, flow);
-  save_model(mpi, model_path, overwrite || written, flow, trainer.optimizer(), *theory, config,
-             inv.command_line, history);
+  checkpoint(steps);  // the final model
 
   const long long taken = steps - first;
   char line[240];

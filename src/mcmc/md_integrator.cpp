@@ -53,7 +53,7 @@ void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field
                              const Field& force, index_t n, double length) const {
   if (length <= 0) length = length_;
   const int steps = steps_for(length);
-  const double eps = steps == steps_ && length == length_ ? eps_ : length / steps;
+  const double eps = length / steps;  // the nominal eps_ exactly when length = length_
   const auto range = batch_site_policy(n, theory.dof());
   auto kick = [&](double coef) {
     theory.force(phi, n, force);
