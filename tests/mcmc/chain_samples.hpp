@@ -23,6 +23,16 @@ struct ChainSamples {
   GammaResult gamma(const std::string& name) const { return gamma_method(scalars.at(name)); }
 };
 
+// One device array per record of `update` (its reals and flags), n chains.
+struct UpdateRecords {
+  std::vector<BatchScalar> reals;
+  std::vector<BatchFlags> flags;
+  UpdateRecords(const ChainUpdate& update, index_t n) {
+    for (const auto& r : update.record_reals()) reals.emplace_back(r, n);
+    for (const auto& f : update.record_flags()) flags.emplace_back(f, n);
+  }
+};
+
 // Starts every chain from the zero field (a unit-normal hot start puts stiff
 // phi^4 points far outside the integrator's stable step size), or from
 // `start` when given.
@@ -32,10 +42,9 @@ inline ChainSamples sample_chains(const Theory& theory, ChainUpdate& update, ind
   const Geometry& g = theory.geometry();
   Field phi("samples.phi", n_chain, theory.dof());
   if (start.extent(0) > 0) Kokkos::deep_copy(phi, start);
-  std::vector<BatchScalar> reals;
-  std::vector<BatchFlags> flags;
-  for (auto& r : update.record_reals()) reals.emplace_back(r, n_chain);
-  for (auto& f : update.record_flags()) flags.emplace_back(f, n_chain);
+  const UpdateRecords records(update, n_chain);
+  const auto& reals = records.reals;
+  const auto& flags = records.flags;
 
   ScalarFieldObservables obs(g, n_chain);
   Measurement m;

@@ -28,11 +28,9 @@ FieldHost run_chains(const Theory& theory, Flow& flow, const Field& start, std::
   Field phi("phi", n, theory.dof());
   Kokkos::deep_copy(phi, Kokkos::subview(start, std::make_pair(index_t(first), index_t(first + n)),
                                          Kokkos::ALL));
-  std::vector<BatchScalar> reals;
-  std::vector<BatchFlags> flags;
-  for (auto& r : hybrid.record_reals()) reals.emplace_back(r, n);
-  for (auto& f : hybrid.record_flags()) flags.emplace_back(f, n);
-  for (int t = 0; t < updates; ++t) hybrid.update(phi, n, std::uint32_t(t), reals, flags);
+  const UpdateRecords records(hybrid, n);
+  for (int t = 0; t < updates; ++t)
+    hybrid.update(phi, n, std::uint32_t(t), records.reals, records.flags);
   return to_host(phi);
 }
 
