@@ -4,7 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "flowlat/flow/reverse_kl_trainer.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 
@@ -27,7 +27,7 @@ FlowArchitecture architecture(int hidden) {
 static void BM_FlowForward(benchmark::State& state) {
   const auto [L, hidden, batch] = setup_of(state);
   const Geometry g({L, L});
-  Flow flow(g, architecture(hidden), batch);
+  Flow flow(Phi4(g, -4.0, 8.0), architecture(hidden), batch);
   flow.initialize(1);
   Field z("z", batch, g.volume()), phi("phi", batch, g.volume());
   Kokkos::deep_copy(z, 0.3);
@@ -44,7 +44,7 @@ static void BM_FlowForward(benchmark::State& state) {
 static void BM_FlowForwardBackward(benchmark::State& state) {
   const auto [L, hidden, batch] = setup_of(state);
   const Geometry g({L, L});
-  Flow flow(g, architecture(hidden), batch);
+  Flow flow(Phi4(g, -4.0, 8.0), architecture(hidden), batch);
   flow.initialize(1);
   Field z("z", batch, g.volume()), phi("phi", batch, g.volume()), gphi("g", batch, g.volume());
   Kokkos::deep_copy(z, 0.3);
@@ -63,7 +63,7 @@ static void BM_TrainStep(benchmark::State& state) {
   const auto [L, hidden, batch] = setup_of(state);
   const Geometry g({L, L});
   const Phi4 theory(g, -4.0, 8.0);
-  Flow flow(g, architecture(hidden), batch);
+  Flow flow(Phi4(g, -4.0, 8.0), architecture(hidden), batch);
   flow.initialize(1);
   ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, batch, AdamOptions{}, 2);
   for (auto _ : state) {

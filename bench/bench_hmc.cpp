@@ -4,7 +4,7 @@
 
 #include "flowlat/core/philox.hpp"
 #include "flowlat/mcmc/hmc.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 

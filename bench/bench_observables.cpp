@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "flowlat/observables/scalar_field_observables.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 

@@ -15,7 +15,6 @@
 #include "flowlat/core/progress.hpp"
 #include "flowlat/core/stop_signal.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
-#include "flowlat/observables/scalar_field_observables.hpp"
 #include "saved_batch.hpp"
 #include "summary_table.hpp"
 
@@ -100,18 +99,13 @@ std::string check_output(const Config& config, const std::string& key,
   return "";
 }
 
-void start_field(const Field& field, index_t n, std::int64_t first_chain, const Config& config) {
+void start_field(const Theory& theory, const Field& field, index_t n, std::int64_t first_chain,
+                 const Config& config) {
   if (config.get_string("run.start") == "cold") {
     Kokkos::deep_copy(field, 0.0);
     return;
   }
-  const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
-  const index_t dof = field.extent(1);
-  Kokkos::parallel_for(
-      "chains.hot_start", batch_site_policy(n, dof), KOKKOS_LAMBDA(index_t b, index_t x) {
-        field(b, x) = CounterRng(seed, std::uint32_t(first_chain + b))
-                          .normal_at(RandomPurpose::InitialField, 0, std::uint64_t(x));
-      });
+  theory.hot_start(field, n, std::uint64_t(config.get_int("run.seed")), first_chain);
 }
 
 // Saves measured in one call (the FFT plan's batch) and their largest size.
@@ -171,7 +165,7 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   const index_t n = local.count, capacity = std::max<index_t>(n, 1);
   const Geometry& geometry = theory.geometry();
   Field field("chains.field", capacity, theory.dof());
-  start_field(field, n, local.begin, config);
+  start_field(theory, field, n, local.begin, config);
 
   std::vector<BatchScalar> reals;
   std::vector<BatchFlags> flags;
@@ -199,9 +193,9 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   EnsembleLayout layout;
   layout.n_chain = n_chain;
   layout.field_shape = theory.field_shape();
-  layout.obs_names = ScalarFieldObservables::scalar_names();
-  layout.obs_by_symmetry = ScalarFieldObservables::by_symmetry();
-  layout.corr = ScalarFieldObservables::corr_layout(geometry);
+  layout.obs_names = saved.observables().scalar_names();
+  layout.obs_by_symmetry = saved.observables().by_symmetry();
+  layout.corr = saved.observables().corr_layout();
   layout.record_reals = update.record_reals();
   layout.record_flags = update.record_flags();
   EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),

@@ -55,10 +55,12 @@ int inspect_model(const std::string& path, std::ostream& out) {
     couplings += (couplings.empty() ? "" : " ") + name + "=" + number(value);
   out << line("file", path + " (flowlat model)");
   out << line("theory", m.theory_name + " " + couplings + " on " + comma_list(m.shape));
-  out << line("flow", std::to_string(a.n_layers) + " " + m.coupling + " couplings, hidden " +
-                          comma_list(a.coupling.hidden) + ", kernel " +
-                          std::to_string(a.coupling.kernel) + ", equivariance " +
-                          equivariance_to_name(a.coupling.equivariance));
+  std::string options;  // every architecture key but the two in front
+  for (const auto& [key, value] : m.architecture_keys)
+    if (key != "flow.layers" && key != "flow.coupling")
+      options += (options.empty() ? "" : ", ") + key.substr(5) + " " + value;
+  out << line("flow", std::to_string(a.n_layers) + " " + a.coupling_type + " couplings; " +
+                          options);
   out << line("parameters", std::to_string(m.parameters.size()) + " (hash " + m.params_hash + ")");
   out << line("trained", std::to_string(m.adam_step) + " Adam steps" +
                              (m.has_optimizer ? ", optimizer state kept" : ""));

@@ -18,7 +18,7 @@
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
-#include "flowlat/observables/scalar_field_observables.hpp"
+#include "flowlat/observables/observable_set.hpp"
 
 namespace flowlat {
 
@@ -62,25 +62,20 @@ class BlockGather {
 // identified by their hash; the model file holds them).
 std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFileContents& m,
                                                                   bool transferred) {
-  const FlowArchitecture& a = m.architecture;
   std::string couplings;
   for (const auto& [name, value] : m.couplings)
     couplings += (couplings.empty() ? "" : ",") + name + "=" + h5::shortest_text(value);
-  return {{"path", m.path},
-          {"params_hash", m.params_hash},
-          {"n_params", std::to_string(m.parameters.size())},
-          {"training_steps", std::to_string(m.adam_step)},
-          {"trained_theory", m.theory_name},
-          {"trained_couplings", couplings},
-          {"trained_shape", comma_list(m.shape)},
-          {"transferred", transferred ? "true" : "false"},
-          {"coupling", m.coupling},
-          {"layers", std::to_string(a.n_layers)},
-          {"hidden", comma_list(a.coupling.hidden)},
-          {"kernel", std::to_string(a.coupling.kernel)},
-          {"equivariance", equivariance_to_name(a.coupling.equivariance)},
-          {"activation", activation_name(a.coupling.hidden_activation)},
-          {"final_activation", activation_name(a.coupling.final_activation)}};
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"path", m.path},
+      {"params_hash", m.params_hash},
+      {"n_params", std::to_string(m.parameters.size())},
+      {"training_steps", std::to_string(m.adam_step)},
+      {"trained_theory", m.theory_name},
+      {"trained_couplings", couplings},
+      {"trained_shape", comma_list(m.shape)},
+      {"transferred", transferred ? "true" : "false"}};
+  for (const auto& [key, value] : m.architecture_keys) out.emplace_back(key, value);
+  return out;
 }
 
 // Loud lines for a chain whose error estimate cannot be trusted.
@@ -128,7 +123,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const OutputLock lock = prepare_output(mpi, config, "run.output", {"flow.model"});
 
   const ChainRange share = mpi.split(block);
-  Flow flow(geometry, model.architecture, std::max<index_t>(share.count, 1));
+  Flow flow(*theory, model.architecture, std::max<index_t>(share.count, 1));
   restore_model(model, flow, nullptr);
   FlowProposer proposer(mpi, flow, *theory, seed, block);
   IndependenceChain chain(seed);
@@ -139,9 +134,10 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   EnsembleLayout layout;
   layout.n_chain = 1;
   layout.field_shape = theory->field_shape();
-  layout.obs_names = ScalarFieldObservables::scalar_names();
-  layout.obs_by_symmetry = ScalarFieldObservables::by_symmetry();
-  layout.corr = ScalarFieldObservables::corr_layout(geometry);
+  const auto observables = theory->observables(1);
+  layout.obs_names = observables->scalar_names();
+  layout.obs_by_symmetry = observables->by_symmetry();
+  layout.corr = observables->corr_layout();
   layout.record_reals = {"log_weight", "proposal_id", "state_log_weight"};
   layout.record_flags = {"accept"};
   EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),
@@ -157,7 +153,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
            std::to_string(n_prop) + " proposals in blocks of " + std::to_string(block) + " on " +
            std::to_string(mpi.size()) + " ranks");
 
-  ScalarFieldObservables observables(geometry, 1);
   Measurement measurement;
   Field one("sample.state", 1, theory->dof());
   BatchScalar one_action("sample.state_action", 1);
@@ -209,7 +204,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
         if (mpi.is_root()) {
           Kokkos::deep_copy(one, state_host);
           theory->action(one, 1, one_action);
-          observables.measure(one, 1, one_action, measurement);
+          observables->measure(one, 1, one_action, measurement);
           obs = measurement.scalars;
           corr = measurement.corrs;
           for (std::size_t k = 0; k < obs_series.size(); ++k)

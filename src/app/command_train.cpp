@@ -116,7 +116,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   const OutputLock lock = prepare_output(mpi, config, "flow.model", {"train.data"});
 
   const ChainRange local = mpi.split(batch);
-  Flow flow(geometry, architecture, std::max<index_t>(local.count, 1));
+  Flow flow(*theory, architecture, std::max<index_t>(local.count, 1));
   std::unique_ptr<FlowTrainer> trainer_ptr;
   if (loss == "forward_kl")
     trainer_ptr = std::make_unique<ForwardKlTrainer>(mpi, flow, *theory, data, batch, adam, seed);
@@ -135,7 +135,8 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   const long long first = trainer.steps_taken();
 
   log.info("flowlat train: " + theory->name() + " on " + geometry.shape_string() + ", " +
-           std::to_string(architecture.n_layers) + " affine couplings (" +
+           std::to_string(architecture.n_layers) + " " + architecture.coupling_type +
+           " couplings (" +
            std::to_string(flow.parameters().size()) + " parameters), batch " +
            std::to_string(batch) + " on " + std::to_string(mpi.size()) + " ranks, " + loss +
            (data.extent(0) > 0 ? " on " + std::to_string(data.extent(0)) + " configurations of " +

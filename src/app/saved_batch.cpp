@@ -14,7 +14,7 @@ SavedBatch::SavedBatch(const Theory& theory, index_t chains, index_t saves)
       kept_("saved.configs", std::max<index_t>(saves_ * chains, 1), theory.dof()),
       kept_host_(Kokkos::create_mirror_view(HostSpace(), kept_)),
       action_("saved.action", std::max<index_t>(saves_ * chains, 1)),
-      observables_(theory.geometry(), std::max<index_t>(saves_ * chains, 1)) {}
+      observables_(theory.observables(std::max<index_t>(saves_ * chains, 1))) {}
 
 void SavedBatch::add(const Field& field) {
   const auto rows = std::make_pair(pending_ * chains_, (pending_ + 1) * chains_);
@@ -29,7 +29,7 @@ void SavedBatch::drain(
   if (pending_ == 0) return;
   const index_t n = pending_ * chains_;
   theory_.action(kept_, n, action_);
-  observables_.measure(kept_, n, action_, measurement_);
+  observables_->measure(kept_, n, action_, measurement_);
   const auto rows = std::make_pair(index_t(0), n);
   Kokkos::deep_copy(Kokkos::subview(kept_host_, rows, Kokkos::ALL),
                     Kokkos::subview(kept_, rows, Kokkos::ALL));

@@ -5,11 +5,12 @@
 // cent of an HMC run instead of a third.
 #pragma once
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "flowlat/core/types.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
-#include "flowlat/observables/scalar_field_observables.hpp"
+#include "flowlat/observables/observable_set.hpp"
 #include "flowlat/theory/theory.hpp"
 
 namespace flowlat {
@@ -23,6 +24,7 @@ class SavedBatch {
   // Keeps configurations 0..chains-1 of `field` (a copy on the device).
   void add(const Field& field);
   bool full() const { return pending_ == saves_; }
+  const ObservableSet& observables() const { return *observables_; }
   index_t pending() const { return pending_; }
   // Measures the kept saves and, in the order they were added, hands each to
   // writer.add_saved and its observables ([name index][chain]) to `observed`.
@@ -35,7 +37,7 @@ class SavedBatch {
   Field kept_;  // [saves * chains][dof], save-major
   FieldHost kept_host_;
   BatchScalar action_;
-  ScalarFieldObservables observables_;
+  std::unique_ptr<ObservableSet> observables_;
   Measurement measurement_;
   std::vector<std::vector<double>> scalars_, corrs_;  // one save's share
 };

@@ -180,17 +180,31 @@ std::string validate(const KeySpec& k, const std::string& raw) {
   return value;
 }
 
+// Every key any theory has (a theory's key in another theory's run is
+// refused by Config::spec with a message naming both).
+std::vector<KeySpec> every_key() {
+  std::vector<KeySpec> out = all_keys();
+  std::set<std::string> seen;
+  for (const auto& k : out) seen.insert(k.name);
+  for (const auto& t : theory_keys())
+    for (const auto& k : t.keys)
+      if (seen.insert(k.name).second) out.push_back(k);
+  return out;
+}
+
 po::options_description describe() {
   po::options_description desc;
-  for (const auto& k : all_keys()) desc.add_options()(k.name.c_str(), po::value<std::string>());
+  for (const auto& k : every_key()) desc.add_options()(k.name.c_str(), po::value<std::string>());
   return desc;
 }
 
 bool is_key(const std::string& name) {
-  for (const auto& k : all_keys())
+  for (const auto& k : every_key())
     if (k.name == name) return true;
   return false;
 }
+
+std::string section_of(const std::string& key) { return key.substr(0, key.find('.')); }
 
 // Boost's messages name the option with a leading "--" on the command line;
 // flowlat messages name keys as they appear in input files.
@@ -200,10 +214,65 @@ std::string key_of(const po::error_with_option_name& e) {
   return name;
 }
 
+const TheoryKeys* find_theory(const std::string& name) {
+  for (const auto& t : theory_keys())
+    if (t.theory == name) return &t;
+  return nullptr;
+}
+
+std::string default_theory() {
+  for (const auto& k : all_keys())
+    if (k.name == "theory.name") return k.default_value;
+  return "";
+}
+
 }  // namespace
 
-Config::Config() {
-  for (const auto& k : all_keys()) values_[k.name] = validate(k, k.default_value);
+std::vector<KeySpec> keys_of(const std::string& theory) {
+  const TheoryKeys* t = find_theory(theory);
+  const std::vector<KeySpec>& shared = all_keys();
+  std::vector<KeySpec> out;
+  std::set<std::string> placed;
+  for (std::size_t i = 0; i < shared.size(); ++i) {
+    out.push_back(shared[i]);
+    const std::string section = section_of(shared[i].name);
+    const bool last_of_section =
+        i + 1 == shared.size() || section_of(shared[i + 1].name) != section;
+    if (!t || !last_of_section) continue;
+    for (const auto& k : t->keys)
+      if (section_of(k.name) == section && placed.insert(k.name).second) out.push_back(k);
+  }
+  if (t)
+    for (const auto& k : t->keys)
+      if (placed.insert(k.name).second) out.push_back(k);
+  return out;
+}
+
+Config::Config() : Config(default_theory()) {}
+
+Config::Config(const std::string& theory) { use_theory(theory); }
+
+void Config::use_theory(const std::string& theory) {
+  const TheoryKeys* t = find_theory(theory);
+  if (!t) {
+    std::string list;
+    for (const auto& k : theory_keys()) list += (list.empty() ? "" : "|") + k.theory;
+    throw InputError("theory.name: unknown theory '" + theory + "', expected " + list);
+  }
+  std::map<std::string, std::string> kept;  // keys the input set
+  for (const auto& key : explicit_) kept[key] = values_.at(key);
+  theory_ = theory;
+  specs_ = keys_of(theory);
+  values_.clear();
+  for (const auto& k : specs_) values_[k.name] = validate(k, k.default_value);
+  for (const auto& [key, value] : t->defaults) values_[key] = validate(spec(key), value);
+  values_["theory.name"] = theory;
+  explicit_.clear();
+  for (const auto& [key, value] : kept)
+    if (has(key)) {
+      values_[key] = value;
+      explicit_.insert(key);
+    }
 }
 
 Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
@@ -225,28 +294,59 @@ Config Config::load(const std::string& path, const std::vector<std::string>& ove
   } catch (const po::error& e) {
     throw InputError(std::string("command line: ") + e.what());
   }
+  std::vector<IniEntry> entries;
   if (!path.empty()) {
     std::set<std::string> seen;
-    for (const IniEntry& e : read_ini_file(path)) {
+    entries = read_ini_file(path);
+    for (const IniEntry& e : entries) {
       const std::string at = " in " + path + " (line " + std::to_string(e.line) + ")";
       if (!is_key(e.name)) throw InputError(e.name + ": unknown key" + at);
       if (!seen.insert(e.name).second) throw InputError(e.name + ": given more than once" + at);
-      if (!vm.count(e.name)) cfg.set(e.name, e.value);
     }
     cfg.source_ = path;
+  }
+  // The theory first: it decides which keys exist and their defaults.
+  if (vm.count("theory.name")) {
+    cfg.set("theory.name", vm["theory.name"].as<std::string>());
+  } else {
+    for (const IniEntry& e : entries)
+      if (e.name == "theory.name") cfg.set(e.name, e.value);
+  }
+  for (const IniEntry& e : entries) {
+    if (vm.count(e.name)) continue;
+    if (!cfg.has(e.name))
+      throw InputError(cfg.other_theory_error(e.name) + " in " + path + " (line " +
+                       std::to_string(e.line) + ")");
+    cfg.set(e.name, e.value);
   }
   for (const auto& [key, value] : vm) cfg.set(key, value.as<std::string>());
   return cfg;
 }
 
-const KeySpec& Config::spec(const std::string& key) const {
-  for (const auto& k : all_keys())
-    if (k.name == key) return k;
-  throw InputError(key + ": unknown key");
+std::string Config::other_theory_error(const std::string& key) const {
+  for (const auto& t : theory_keys())
+    for (const auto& k : t.keys)
+      if (k.name == key)
+        return key + ": a key of theory " + t.theory + ", but theory.name = " + theory_;
+  return key + ": unknown key";
 }
 
+const KeySpec& Config::spec(const std::string& key) const {
+  for (const auto& k : specs_)
+    if (k.name == key) return k;
+  throw InputError(other_theory_error(key));
+}
+
+bool Config::has(const std::string& key) const { return values_.count(key) > 0; }
+
 void Config::set(const std::string& key, const std::string& value) {
+  if (key == "theory.name") {
+    const std::string name = trim(value);
+    if (name != theory_) use_theory(name);
+    return;
+  }
   values_[key] = validate(spec(key), value);
+  explicit_.insert(key);
 }
 
 long long Config::get_int(const std::string& key) const {
@@ -277,14 +377,14 @@ std::vector<int> Config::get_int_list(const std::string& key) const {
 
 std::vector<std::pair<std::string, std::string>> Config::items() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& k : all_keys()) out.emplace_back(k.name, values_.at(k.name));
+  for (const auto& k : specs_) out.emplace_back(k.name, values_.at(k.name));
   return out;
 }
 
 std::string Config::resolved_text(bool with_help) const {
   std::ostringstream os;
   std::string section;
-  for (const auto& k : all_keys()) {
+  for (const auto& k : specs_) {
     const auto dot = k.name.find('.');
     const std::string s = k.name.substr(0, dot);
     if (s != section) {

@@ -8,12 +8,6 @@
 
 namespace flowlat {
 
-Equivariance equivariance_from_name(const std::string& name) {
-  if (name == "none") return Equivariance::None;
-  if (name == "z2") return Equivariance::Z2;
-  throw InputError("flow.equivariance: unknown value '" + name + "', expected none|z2");
-}
-
 namespace {
 std::vector<int> net_channels(const std::vector<int>& hidden) {
   std::vector<int> c{1};
@@ -23,18 +17,18 @@ std::vector<int> net_channels(const std::vector<int>& hidden) {
 }
 }  // namespace
 
-AffineCoupling::AffineCoupling(const Geometry& geometry, int frozen_parity,
+AffineCoupling::AffineCoupling(const Geometry& geometry, const SiteMask& mask,
                                const CouplingOptions& options, ParameterStore& store,
                                const std::string& name, index_t capacity,
                                std::shared_ptr<ConvWorkspace> workspace)
     : geometry_(geometry),
-      frozen_parity_(frozen_parity),
+      mask_description_(mask.description()),
       equivariance_(options.equivariance),
       net_(geometry, net_channels(options.hidden), options.kernel, options.hidden_activation,
            options.final_activation, store, name + ".net",
            options.equivariance == Equivariance::Z2 ? 2 * capacity : capacity,
            std::move(workspace)),
-      frozen_("coupling.frozen", geometry.volume()) {
+      frozen_(mask.frozen()) {
   const index_t V = geometry.volume();
   const index_t net_batch = equivariance_ == Equivariance::Z2 ? 2 * capacity : capacity;
   net_in_ = Tensor("coupling.net_in", net_batch, 1, V);
@@ -43,14 +37,11 @@ AffineCoupling::AffineCoupling(const Geometry& geometry, int frozen_parity,
   grad_net_in_ = Tensor("coupling.grad_net_in", net_batch, 1, V);
   st_ = Tensor("coupling.st", capacity, 2, V);
   scratch_ = BatchScalar("coupling.logdet_sum", capacity);
-  auto h = Kokkos::create_mirror_view(frozen_);
-  for (index_t x = 0; x < V; ++x) h(x) = geometry.parity(x) == frozen_parity ? 1 : 0;
-  Kokkos::deep_copy(frozen_, h);
 }
 
 void AffineCoupling::initialize(const ParamVector& params, std::uint64_t seed,
-                                std::uint32_t first_layer_id) const {
-  net_.initialize(params, seed, first_layer_id);
+                                std::uint32_t first_stream) const {
+  net_.initialize(params, seed, first_stream);
 }
 
 double AffineCoupling::flops_forward(index_t n) const {

@@ -3,26 +3,23 @@
 
 #include <cmath>
 
-#include "flowlat/core/batch_policy.hpp"
-#include "flowlat/core/batch_reduce.hpp"
-#include "flowlat/core/math.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/theory/theory.hpp"
 
 namespace flowlat {
 
-Flow::Flow(const Geometry& geometry, const FlowArchitecture& architecture, index_t capacity)
-    : geometry_(geometry),
+Flow::Flow(const Theory& theory, const FlowArchitecture& architecture, index_t capacity)
+    : geometry_(theory.geometry()),
+      dof_(theory.dof()),
       architecture_(architecture),
       capacity_(capacity),
       logdet_("flow.logdet", capacity),
       grad_logdet_("flow.grad_logdet", capacity) {
-  // The couplings run one after another: one workspace for all their convolutions.
-  const auto workspace = std::make_shared<ConvWorkspace>();
-  for (int k = 0; k < architecture.n_layers; ++k) {
-    layers_.push_back(std::make_unique<AffineCoupling>(geometry, k % 2, architecture.coupling,
-                                                       store_, "coupling" + std::to_string(k),
-                                                       capacity, workspace));
-    inputs_.emplace_back("flow.layer_input" + std::to_string(k), capacity, geometry.volume());
-  }
+  FlowStack stack = theory.flow_stack(architecture, store_, capacity);
+  prior_ = std::move(stack.prior);
+  layers_ = std::move(stack.layers);
+  for (std::size_t k = 0; k < layers_.size(); ++k)
+    inputs_.emplace_back("flow.layer_input" + std::to_string(k), capacity, dof_);
   store_.allocate();
 }
 
@@ -30,22 +27,22 @@ void Flow::initialize(std::uint64_t seed) {
   std::uint32_t id = 0;
   for (const auto& layer : layers_) {
     layer->initialize(store_.values(), seed, id);
-    id += layer->n_layers();
+    id += layer->n_streams();
   }
+}
+
+void Flow::check_extents(const Field& f, index_t n, const char* what) const {
+  if (n > capacity_ || index_t(f.extent(0)) < n || index_t(f.extent(1)) != dof_)
+    throw RuntimeFailure(std::string("flow: ") + what + " holds " + std::to_string(f.extent(0)) +
+                         " configurations of " + std::to_string(f.extent(1)) +
+                         " values; the flow needs " + std::to_string(n) + " of " +
+                         std::to_string(dof_) + " (capacity " + std::to_string(capacity_) + ")");
 }
 
 double Flow::flops_forward(index_t n) const {
   double f = 0;
   for (const auto& layer : layers_) f += layer->flops_forward(n);
   return f;
-}
-
-void Flow::prior_log_density(const Field& z, index_t n, const BatchScalar& log_r) const {
-  const index_t V = geometry_.volume();
-  const real_t norm = -0.5 * std::log(2 * math::pi);
-  batch_sum("flow.prior_log_density", n, V, log_r, KOKKOS_LAMBDA(index_t b, index_t x) {
-    return norm - 0.5 * z(b, x) * z(b, x);
-  });
 }
 
 void Flow::subtract_logdet(index_t n, const BatchScalar& log_q) const {
@@ -56,7 +53,9 @@ void Flow::subtract_logdet(index_t n, const BatchScalar& log_q) const {
 }
 
 void Flow::forward(const Field& z, index_t n, const Field& phi, const BatchScalar& log_q) {
-  prior_log_density(z, n, log_q);
+  check_extents(z, n, "z");
+  check_extents(phi, n, "phi");
+  prior_->log_density(z, n, log_q);
   Kokkos::deep_copy(logdet_, 0.0);
   const auto params = store_.values();
   const auto rows = std::make_pair(index_t(0), n);
@@ -74,6 +73,8 @@ void Flow::forward(const Field& z, index_t n, const Field& phi, const BatchScala
 }
 
 void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScalar& log_q) {
+  check_extents(phi, n, "phi");
+  check_extents(z, n, "z");
   Kokkos::deep_copy(logdet_, 0.0);
   const auto params = store_.values();
   Field current = phi;
@@ -87,7 +88,7 @@ void Flow::inverse(const Field& phi, index_t n, const Field& z, const BatchScala
     Kokkos::deep_copy(Kokkos::subview(z, rows, Kokkos::ALL), Kokkos::subview(phi, rows, Kokkos::ALL));
   }
   inverse_z_ = z;
-  prior_log_density(z, n, log_q);
+  prior_->log_density(z, n, log_q);
   subtract_logdet(n, log_q);
 }
 
@@ -109,12 +110,8 @@ void Flow::backward(const Field& grad_phi, const BatchScalar& grad_log_q, index_
 
 void Flow::inverse_backward(const BatchScalar& grad_log_q, index_t n, const Field& scratch) {
   set_logdet_gradient(grad_log_q, n);
-  // dL/dz through log r(z) = -z^2/2 + const
-  const auto z = inverse_z_;
-  const auto g = scratch;
-  Kokkos::parallel_for(
-      "flow.grad_prior", batch_site_policy(n, geometry_.volume()),
-      KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) = -grad_log_q(b) * z(b, x); });
+  check_extents(scratch, n, "scratch");
+  prior_->log_density_gradient(inverse_z_, n, grad_log_q, scratch);  // dL/dz through log r(z)
   // The inverse pass ran the layers last to first: its reverse runs them first to last.
   const auto params = store_.values();
   const auto grads = store_.grads();

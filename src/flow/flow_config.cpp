@@ -15,14 +15,23 @@ FlowArchitecture flow_architecture(const Config& config) {
     throw InputError("flow.kernel: value '" + std::to_string(kernel) +
                      "' must be odd (a k^d stencil centred on the site)");
   a.coupling.kernel = int(kernel);
-  if (config.get_string("flow.coupling") != "affine")
-    throw InputError("flow.coupling: unknown value '" + config.get_string("flow.coupling") +
-                     "', expected affine");
-  a.coupling.equivariance = equivariance_from_name(config.get_string("flow.equivariance"));
+  a.coupling_type = config.get_string("flow.coupling");
   a.coupling.hidden_activation = activation_from_name(config.get_string("flow.activation"));
-  a.coupling.final_activation =
-      config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
+  // options only some theories' couplings have (their keys exist only there)
+  if (config.has("flow.equivariance"))
+    a.coupling.equivariance = equivariance_from_name(config.get_string("flow.equivariance"));
+  if (config.has("flow.final_tanh"))
+    a.coupling.final_activation =
+        config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
+  if (config.has("flow.components")) a.coupling.components = int(config.get_int("flow.components"));
   return a;
+}
+
+std::vector<std::pair<std::string, std::string>> flow_architecture_keys(const Config& config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : config.items())
+    if (key.rfind("flow.", 0) == 0 && key != "flow.model") out.emplace_back(key, value);
+  return out;
 }
 
 AdamOptions adam_options(const Config& config) {
@@ -40,6 +49,12 @@ AdamOptions adam_options(const Config& config) {
   o.lr_min = config.get_real("train.lr_min");
   o.total_steps = config.get_int("train.steps");
   return o;
+}
+
+Equivariance equivariance_from_name(const std::string& name) {
+  if (name == "none") return Equivariance::None;
+  if (name == "z2") return Equivariance::Z2;
+  throw InputError("flow.equivariance: unknown value '" + name + "', expected none|z2");
 }
 
 std::string equivariance_to_name(Equivariance equivariance) {

@@ -51,14 +51,7 @@ FlowTrainer::FlowTrainer(const MpiContext& mpi, Flow& flow, const Theory& theory
 
 double FlowTrainer::sample_flow_batch(std::uint32_t t) {
   const index_t n = local_.count;
-  const auto z = z_;
-  const std::uint64_t seed = seed_;
-  const std::int64_t first = local_.begin;
-  Kokkos::parallel_for(
-      "train.prior", batch_site_policy(n, theory_.dof()), KOKKOS_LAMBDA(index_t b, index_t x) {
-        z(b, x) = CounterRng(seed, std::uint32_t(first + b))
-                      .normal_at(RandomPurpose::FlowPrior, t, std::uint64_t(x));
-      });
+  flow_.prior().draw(z_, n, seed_, local_.begin, RandomPurpose::FlowPrior, t);
   flow_.forward(z_, n, phi_, log_q_);
   theory_.action(phi_, n, action_);
   const auto log_q = log_q_, S = action_;

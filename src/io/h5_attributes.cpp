@@ -147,7 +147,7 @@ void update_int32_attr(const ObjectRef& object, const std::string& name, std::in
 
 void write_config_attrs(const ObjectRef& group, const Config& config) {
   std::map<std::string, KeyKind> kinds;
-  for (const auto& k : all_keys()) kinds[k.name] = k.kind;
+  for (const auto& k : config.specs()) kinds[k.name] = k.kind;
   const Datatype boolean = bool_type("bool type");
   for (const auto& [key, value] : config.items()) {
     switch (kinds.at(key)) {

@@ -25,7 +25,9 @@ namespace {
 
 using h5::check;
 
-constexpr int kModelFormatVersion = 1;
+// 2: the architecture as flow.* keys in /model/architecture and each layer's
+// type and mask in /model/layers (1: affine attributes on /model, still read).
+constexpr int kModelFormatVersion = 2;
 constexpr const char* kModelKind = "flowlat model";
 
 // "8,8" -> {8, 8}; InputError naming the file and attribute if malformed.
@@ -110,15 +112,22 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
 
   const h5::Group model_group = h5::create_group(root, "model");
   const h5::ObjectRef model{model_group.get(), "/model", root.file};
-  const FlowArchitecture& a = flow.architecture();
-  h5::write_int64_attr(model, "n_layers", a.n_layers);
-  h5::write_string_attr(model, "hidden", comma_list(a.coupling.hidden));
-  h5::write_int64_attr(model, "kernel", a.coupling.kernel);
-  h5::write_string_attr(model, "coupling", "affine");
-  h5::write_string_attr(model, "equivariance", equivariance_to_name(a.coupling.equivariance));
-  h5::write_string_attr(model, "hidden_activation",
-                        activation_name(a.coupling.hidden_activation));
-  h5::write_string_attr(model, "final_activation", activation_name(a.coupling.final_activation));
+  {
+    // the flow.* keys the flow was built from: with the theory, all it takes to rebuild it
+    const h5::Group group = h5::create_group(model, "architecture");
+    const h5::ObjectRef arch{group.get(), "/model/architecture", root.file};
+    for (const auto& [key, value] : flow_architecture_keys(config))
+      h5::write_string_attr(arch, key, value);
+  }
+  {
+    // what each layer is, for a reader without flowlat
+    const h5::Group group = h5::create_group(model, "layers");
+    const h5::ObjectRef layers{group.get(), "/model/layers", root.file};
+    h5::write_string_attr(layers, "prior", flow.prior().name());
+    for (std::size_t k = 0; k < flow.layers().size(); ++k)
+      h5::write_string_attr(layers, "layer" + std::to_string(k),
+                            flow.layers()[k]->type() + ": " + flow.layers()[k]->mask());
+  }
   h5::write_string_attr(model, "theory.name", theory.name());
   for (const auto& [name, value] : theory.couplings())
     h5::write_double_attr(model, "theory." + name, value);
@@ -165,8 +174,54 @@ h5::Group open_required_group(const h5::ObjectRef& parent, const std::string& na
   return h5::open_group(parent, name);
 }
 
-std::string read_name_attr(const h5::ObjectRef& model, const std::string& name) {
-  return h5::read_attr_text(model, name);
+std::vector<std::pair<std::string, std::string>> read_architecture_keys(
+    const h5::ObjectRef& model) {
+  const h5::Group group = h5::open_group(model, "architecture");
+  const h5::ObjectRef arch{group.get(), "/model/architecture", model.file};
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& name : h5::attr_names(arch))
+    keys.emplace_back(name, h5::read_attr_text(arch, name));
+  return keys;
+}
+
+// Format 1 (phi4 affine flows only): one attribute per option on /model.
+std::vector<std::pair<std::string, std::string>> read_legacy_architecture_keys(
+    const h5::ObjectRef& model) {
+  const std::string final_activation = h5::read_attr_text(model, "final_activation");
+  return {{"flow.layers", std::to_string(h5::read_int_attr(model, "n_layers"))},
+          {"flow.hidden", h5::read_attr_text(model, "hidden")},
+          {"flow.kernel", std::to_string(h5::read_int_attr(model, "kernel"))},
+          {"flow.coupling", h5::read_attr_text(model, "coupling")},
+          {"flow.equivariance", h5::read_attr_text(model, "equivariance")},
+          {"flow.activation", h5::read_attr_text(model, "hidden_activation")},
+          {"flow.final_tanh", final_activation == "tanh"       ? "true"
+                              : final_activation == "identity" ? "false"
+                                                               : final_activation}};
+}
+
+// The architecture the keys describe, read as an input of the model's theory
+// would be; InputError naming the attribute if one is not valid.
+FlowArchitecture architecture_from_keys(const ModelFileContents& c, const std::string& path) {
+  Config config;
+  try {
+    config = Config(c.theory_name);
+  } catch (const InputError&) {
+    throw InputError(path + ": the model is a flow of theory '" + c.theory_name +
+                     "', which this build does not know");
+  }
+  for (const auto& [key, value] : c.architecture_keys) {
+    try {
+      config.set(key, value);
+    } catch (const InputError& e) {
+      throw InputError(path + ": architecture attribute " + key + " = '" + value +
+                       "' is not valid (" + e.what() + ")");
+    }
+  }
+  try {
+    return flow_architecture(config);
+  } catch (const InputError& e) {
+    throw InputError(path + ": architecture not valid (" + e.what() + ")");
+  }
 }
 
 ModelFileContents read_contents(const h5::ObjectRef& root) {
@@ -185,28 +240,21 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
 
   const h5::Group model_group = open_required_group(root, "model");
   const h5::ObjectRef model{model_group.get(), "/model", path};
-  FlowArchitecture& a = c.architecture;
-  a.n_layers = int(h5::read_int_attr(model, "n_layers"));
-  a.coupling.hidden = parse_int_list(h5::read_attr_text(model, "hidden"), path, "/model/hidden");
-  a.coupling.kernel = int(h5::read_int_attr(model, "kernel"));
-  c.coupling = read_name_attr(model, "coupling");
-  auto parsed = [&](const std::string& attr, auto from_name) {
-    const std::string value = h5::read_attr_text(model, attr);
-    try {
-      return from_name(value);
-    } catch (const InputError&) {
-      throw InputError(path + ": attribute /model/" + attr + " = '" + value + "' is unknown");
-    }
-  };
-  a.coupling.equivariance = parsed("equivariance", equivariance_from_name);
-  a.coupling.hidden_activation = parsed("hidden_activation", activation_from_name);
-  a.coupling.final_activation = parsed("final_activation", activation_from_name);
-
   c.theory_name = h5::read_attr_text(model, "theory.name");
   for (const auto& name : h5::attr_names(model))
     if (name.rfind("theory.", 0) == 0 && name != "theory.name")
       c.couplings.emplace_back(name.substr(7), h5::read_double_attr(model, name));
   c.shape = parse_int_list(h5::read_attr_text(model, "lattice.shape"), path, "/model/lattice.shape");
+  c.architecture_keys = h5::link_exists(model.id, "architecture")
+                            ? read_architecture_keys(model)
+                            : read_legacy_architecture_keys(model);
+  c.architecture = architecture_from_keys(c, path);
+  if (h5::link_exists(model.id, "layers")) {
+    const h5::Group group = h5::open_group(model, "layers");
+    const h5::ObjectRef layers{group.get(), "/model/layers", path};
+    for (const auto& name : h5::attr_names(layers))
+      c.layers.emplace_back(name, h5::read_attr_text(layers, name));
+  }
 
   const std::int64_t n_params = h5::read_int_attr(model, "n_params");
   c.params_hash = h5::read_attr_text(model, "params_hash");
@@ -281,39 +329,6 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
 }
 
 }  // namespace
-
-void TrainingHistory::append(const TrainStepResult& r, double wall_time_seconds) {
-  step.push_back(r.step);
-  loss.push_back(r.loss);
-  ess.push_back(r.ess_per_sample);
-  acceptance.push_back(r.acceptance);
-  grad_norm.push_back(r.grad_norm);
-  lr.push_back(r.learning_rate);
-  wall_time.push_back(wall_time_seconds);
-  max_weight.push_back(r.max_weight);
-  pareto_k.push_back(r.pareto_k);
-}
-
-TrainingHistory::Means TrainingHistory::means_of_last(std::size_t window) const {
-  Means m;
-  const std::size_t n = size();
-  m.window = std::min(std::max<std::size_t>(window, 1), n);
-  // ess and acceptance: NaN on steps without a flow batch (forward KL), skipped
-  std::size_t figures = 0;
-  for (std::size_t i = n - m.window; i < n; ++i) {
-    m.loss += loss[i];
-    if (std::isnan(ess[i])) continue;
-    m.ess += ess[i], m.acceptance += acceptance[i];
-    ++figures;
-  }
-  if (m.window > 0) m.loss /= double(m.window);
-  if (figures > 0) {
-    m.ess /= double(figures), m.acceptance /= double(figures);
-  } else if (m.window > 0) {
-    m.ess = m.acceptance = std::numeric_limits<double>::quiet_NaN();
-  }
-  return m;
-}
 
 std::string parameter_hash(const std::vector<double>& values) {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
@@ -399,9 +414,7 @@ void check_model_matches(const ModelFileContents& model, const Config& config,
   differ("theory.name", model.theory_name, config.get_string("theory.name"));
   for (const auto& [name, value] : model.couplings) {
     const std::string key = "theory." + name;
-    bool known = false;
-    for (const auto& k : all_keys()) known = known || k.name == key;
-    if (!known)
+    if (!config.has(key))
       throw InputError(key + ": model file '" + path + "' has coupling " + name +
                        ", which this build does not know");
     if (value != config.get_real(key))
@@ -420,23 +433,13 @@ void check_model_matches(const ModelFileContents& model, const Config& config,
                      "; sample.transfer needs the same dimension");
   }
 
-  const FlowArchitecture run = flow_architecture(config);
-  const FlowArchitecture& a = model.architecture;
-  differ("flow.layers", std::to_string(a.n_layers), std::to_string(run.n_layers));
-  differ("flow.hidden", comma_list(a.coupling.hidden), comma_list(run.coupling.hidden));
-  differ("flow.kernel", std::to_string(a.coupling.kernel), std::to_string(run.coupling.kernel));
-  differ("flow.coupling", model.coupling, config.get_string("flow.coupling"));
-  differ("flow.equivariance", equivariance_to_name(a.coupling.equivariance),
-         equivariance_to_name(run.coupling.equivariance));
-  differ("flow.activation", activation_name(a.coupling.hidden_activation),
-         activation_name(run.coupling.hidden_activation));
-  auto final_tanh = [](Activation f) {
-    return f == Activation::Tanh       ? std::string("true")
-           : f == Activation::Identity ? std::string("false")
-                                       : activation_name(f);
-  };
-  differ("flow.final_tanh", final_tanh(a.coupling.final_activation),
-         final_tanh(run.coupling.final_activation));
+  // every flow.* key the model was built from, as this run would set it
+  for (const auto& [key, in_file] : model.architecture_keys) {
+    if (!config.has(key))
+      throw InputError(key + ": model file '" + path + "' was trained with " + key + " = " +
+                       in_file + ", a key this run's theory does not have");
+    differ(key, in_file, config.get_string(key));
+  }
 }
 
 void restore_model(const ModelFileContents& model, Flow& flow, Adam* adam) {

@@ -34,15 +34,8 @@ FlowProposer::FlowProposer(const MpiContext& mpi, Flow& flow, const Theory& theo
 
 void FlowProposer::propose(std::int64_t first, std::vector<double>& log_w) {
   const index_t n = share_.count;
-  const auto z = z_;
-  const std::uint64_t seed = seed_;
-  const std::int64_t first_local = first + share_.begin;
-  Kokkos::parallel_for(
-      "proposer.prior", batch_site_policy(n, theory_.dof()), KOKKOS_LAMBDA(index_t b, index_t x) {
-        // proposal k: stream k, step 0 (streams are 32-bit: 4e9 proposals per seed)
-        z(b, x) = CounterRng(seed, std::uint32_t(first_local + b))
-                      .normal_at(RandomPurpose::FlowPrior, 0, std::uint64_t(x));
-      });
+  // proposal k: stream k, step 0 (streams are 32-bit: 4e9 proposals per seed)
+  flow_.prior().draw(z_, n, seed_, first + share_.begin, RandomPurpose::FlowPrior, 0);
   flow_proposals(flow_, theory_, z_, n, phi_, log_q_, log_w_);
   Kokkos::deep_copy(log_w_host_, log_w_);
   log_w.resize(std::size_t(block_size_));

@@ -25,7 +25,7 @@ HybridUpdate::HybridUpdate(const Theory& theory, Hmc& hmc, Flow& flow, int flow_
       take_("hybrid.take", capacity) {
   if (flow.capacity() < capacity)
     throw RuntimeFailure("HybridUpdate: the flow's capacity is smaller than the chain batch");
-  if (flow.geometry().volume() != theory.dof())
+  if (flow.dof() != theory.dof())
     throw RuntimeFailure("HybridUpdate: the flow's lattice does not match the theory's");
 }
 
@@ -34,16 +34,9 @@ void HybridUpdate::log_weights(const Field& phi, index_t n, const BatchScalar& l
 }
 
 void HybridUpdate::propose(index_t n, std::uint32_t step, int k) {
-  const auto z = z_;
-  const std::uint64_t seed = seed_;
-  const std::int64_t first = first_chain_;
-  const index_t dof = theory_.dof();
-  const std::uint64_t offset = std::uint64_t(k) * std::uint64_t(dof);
-  Kokkos::parallel_for(
-      "hybrid.prior", batch_site_policy(n, dof), KOKKOS_LAMBDA(index_t b, index_t x) {
-        z(b, x) = CounterRng(seed, std::uint32_t(first + b))
-                      .normal_at(RandomPurpose::HybridPrior, step, offset + std::uint64_t(x));
-      });
+  // proposal k of the step: elements k dof, ... of the chain's stream
+  const std::uint64_t offset = std::uint64_t(k) * std::uint64_t(theory_.dof());
+  flow_.prior().draw(z_, n, seed_, first_chain_, RandomPurpose::HybridPrior, step, offset);
   flow_proposals(flow_, theory_, z_, n, proposal_, log_q_, proposal_log_w_);
 }
 

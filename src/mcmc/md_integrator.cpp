@@ -16,14 +16,11 @@ IntegratorKind integrator_from_name(const std::string& name) {
   throw InputError("hmc.integrator: unknown integrator '" + name + "'");
 }
 
-// p -= h F and phi += h p; free functions, as nvcc wants for device lambdas
+// p -= h F; a free function, as nvcc wants for device lambdas. (The drift
+// belongs to the field type: Theory::drift.)
 void md_kick(const BatchSitePolicy& range, const Field& p, const Field& force, real_t h) {
   Kokkos::parallel_for(
       "md.kick", range, KOKKOS_LAMBDA(index_t b, index_t x) { p(b, x) -= h * force(b, x); });
-}
-void md_drift(const BatchSitePolicy& range, const Field& phi, const Field& p, real_t h) {
-  Kokkos::parallel_for(
-      "md.drift", range, KOKKOS_LAMBDA(index_t b, index_t x) { phi(b, x) += h * p(b, x); });
 }
 
 MdIntegrator::MdIntegrator(IntegratorKind kind, int steps, double trajectory_length)
@@ -70,7 +67,7 @@ void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field
       }
       if (have_pending) kick(pending);
       have_pending = false;
-      md_drift(range, phi, p, sub.coef * eps);
+      theory.drift(phi, p, sub.coef * eps, n);
     }
   }
   if (have_pending) kick(pending);

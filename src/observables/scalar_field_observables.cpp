@@ -16,7 +16,7 @@ namespace {
 using HostMatrix =
     Kokkos::View<real_t**, Kokkos::LayoutRight, HostSpace, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-constexpr std::size_t kNumScalars = 8;  // scalar_names().size()
+constexpr std::size_t kNumScalars = 8;  // names().size()
 
 index_t half_volume_of(const Geometry& g) {
   const int last = g.extent(g.dim() - 1);
@@ -24,9 +24,11 @@ index_t half_volume_of(const Geometry& g) {
 }
 }  // namespace
 
-ScalarFieldObservables::ScalarFieldObservables(const Geometry& geom, index_t max_batch,
-                                               unsigned fftw_flags)
+ScalarFieldObservables::ScalarFieldObservables(
+    const Geometry& geom, index_t max_batch,
+    std::vector<std::pair<std::string, double>> by_symmetry, unsigned fftw_flags)
     : geom_(geom),
+      by_symmetry_(std::move(by_symmetry)),
       max_batch_(max_batch),
       volume_(geom.volume()),
       half_volume_(half_volume_of(geom)),
@@ -51,11 +53,11 @@ ScalarFieldObservables::ScalarFieldObservables(const Geometry& geom, index_t max
   if (p1_indices_.empty()) p1_indices_.push_back(0);
 }
 
-std::vector<std::string> ScalarFieldObservables::scalar_names() {
+std::vector<std::string> ScalarFieldObservables::names() {
   return {"M", "absM", "M2", "phi2", "action_density", "chi2", "E", "Gp1"};
 }
 
-std::vector<std::pair<std::string, index_t>> ScalarFieldObservables::corr_layout(
+std::vector<std::pair<std::string, index_t>> ScalarFieldObservables::layout(
     const Geometry& geom) {
   return {{"C_t", index_t(geom.extent(0))}};
 }

@@ -1,9 +1,8 @@
-// Theory base and the factory that maps theory.name to an implementation.
+// Theory: the defaults every field type may keep.
 #include "flowlat/theory/theory.hpp"
 
-#include "flowlat/core/config.hpp"
-#include "flowlat/core/error.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/philox.hpp"
 
 namespace flowlat {
 
@@ -13,19 +12,19 @@ index_t Theory::dof() const {
   return n;
 }
 
-std::unique_ptr<Theory> make_theory(const Config& config, const Geometry& geometry) {
-  const std::string& name = config.get_string("theory.name");
-  if (name == "phi4") {
-    const double m2 = config.get_real("theory.m2"), lambda = config.get_real("theory.lambda");
-    // Without the quartic term the action is bounded below only if the
-    // quadratic form is positive: its smallest eigenvalue (zero momentum) is
-    // m2. HMC would otherwise run off to infinity and write NaN ensembles.
-    if (lambda == 0 && !(m2 > 0))
-      throw InputError("theory.m2: the free field (theory.lambda = 0) needs m2 > 0, got " +
-                       config.get_string("theory.m2") + " (the action is unbounded below)");
-    return std::make_unique<Phi4>(geometry, m2, lambda);
-  }
-  throw InputError("theory.name: unknown theory '" + name + "'");
+void Theory::drift(const Field& field, const Field& momentum, real_t h, index_t n) const {
+  Kokkos::parallel_for(
+      "md.drift", batch_site_policy(n, dof()),
+      KOKKOS_LAMBDA(index_t b, index_t x) { field(b, x) += h * momentum(b, x); });
+}
+
+void Theory::hot_start(const Field& field, index_t n, std::uint64_t seed,
+                       std::int64_t first_chain) const {
+  Kokkos::parallel_for(
+      "chains.hot_start", batch_site_policy(n, dof()), KOKKOS_LAMBDA(index_t b, index_t x) {
+        field(b, x) = CounterRng(seed, std::uint32_t(first_chain + b))
+                          .normal_at(RandomPurpose::InitialField, 0, std::uint64_t(x));
+      });
 }
 
 }  // namespace flowlat

@@ -103,5 +103,5 @@ TEST(SampleCli, TransferToALargerLatticeWhenAsked) {
 
   const EnsembleReader same(sample(1));
   EXPECT_EQ(same.group_attr("model", "transferred"), "false");
-  EXPECT_EQ(same.group_attr("model", "layers"), "2");
+  EXPECT_EQ(same.group_attr("model", "flow.layers"), "2");
 }

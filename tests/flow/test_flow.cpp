@@ -6,7 +6,7 @@
 #include "flow_test_support.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -31,7 +31,7 @@ class FlowCases : public ::testing::TestWithParam<Case> {};
 
 TEST_P(FlowCases, InverseUndoesForwardAndLogQAgrees) {
   const Geometry g(GetParam().shape);
-  Flow flow(g, tiny_architecture(GetParam().eq), 5);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), 5);
   flow.initialize(3);
   const index_t n = 5, V = g.volume();
   const Field z = random_field(n, V, 21);
@@ -50,13 +50,13 @@ TEST_P(FlowCases, LogDetMatchesBruteForceJacobian) {
   const Geometry g(GetParam().shape);
   const index_t V = g.volume();
   if (V > 32) GTEST_SKIP() << "dense Jacobian only on small lattices";
-  Flow flow(g, tiny_architecture(GetParam().eq), 2 * V);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), 2 * V);
   flow.initialize(11);
   const Field z = random_field(1, V, 5);
   Field phi("phi", 1, V);
   BatchScalar lq("lq", 1), lr("lr", 1);
   flow.forward(z, 1, phi, lq);
-  flow.prior_log_density(z, 1, lr);
+  flow.prior().log_density(z, 1, lr);
   const double logdet = to_host(lr)[0] - to_host(lq)[0];
   // Jacobian column j by central differences: batch of 2V shifted inputs
   const double h = 1e-5;
@@ -75,7 +75,7 @@ TEST_P(FlowCases, LogDetMatchesBruteForceJacobian) {
 TEST_P(FlowCases, EvenTranslationsCommute) {
   const Geometry g(GetParam().shape);
   const index_t V = g.volume(), n = 2;
-  Flow flow(g, tiny_architecture(GetParam().eq), n);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), n);
   flow.initialize(8);
   const Field z = random_field(n, V, 9);
   Field phi("phi", n, V), zs("zs", n, V), phis("phis", n, V);
@@ -141,7 +141,7 @@ double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
 TEST_P(FlowCases, ReverseKlGradientMatchesFiniteDifferences) {
   const Geometry g(GetParam().shape);
   const Phi4 theory(g, -4.0, 8.0);
-  Flow flow(g, tiny_architecture(GetParam().eq), 3);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), 3);
   flow.initialize(5);
   ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 3, AdamOptions{}, 77);
   EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
@@ -151,7 +151,7 @@ TEST_P(FlowCases, ReverseKlGradientMatchesFiniteDifferences) {
 TEST_P(FlowCases, ForwardKlGradientMatchesFiniteDifferences) {
   const Geometry g(GetParam().shape);
   const Phi4 theory(g, -4.0, 8.0);
-  Flow flow(g, tiny_architecture(GetParam().eq), 3);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), 3);
   flow.initialize(5);
   const Field data = random_field(5, g.volume(), 31, 1.5);
   ForwardKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, data, 3, AdamOptions{}, 77);
@@ -162,7 +162,7 @@ TEST_P(FlowCases, ForwardKlGradientMatchesFiniteDifferences) {
 TEST_P(FlowCases, InverseBackwardGivesTheFieldGradientOfLogQ) {
   const Geometry g(GetParam().shape);
   const index_t V = g.volume();
-  Flow flow(g, tiny_architecture(GetParam().eq), 2 * V);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(GetParam().eq), 2 * V);
   flow.initialize(4);
   const Field phi = random_field(1, V, 12, 1.2);
   Field z("z", 2 * V, V), grad("grad", 2 * V, V);
@@ -191,7 +191,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, FlowCases,
 
 TEST(Flow, Z2VariantIsOdd) {
   const Geometry g({4, 6});
-  Flow flow(g, tiny_architecture(Equivariance::Z2), 2);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(Equivariance::Z2), 2);
   flow.initialize(4);
   const index_t n = 2, V = g.volume();
   const Field z = random_field(n, V, 12);
@@ -211,7 +211,7 @@ TEST(Flow, Z2VariantIsOdd) {
 
 TEST(Flow, InitializationIsReproducible) {
   const Geometry g({4, 4});
-  Flow a(g, tiny_architecture(), 1), b(g, tiny_architecture(), 1), c(g, tiny_architecture(), 1);
+  Flow a(Phi4(g, -4.0, 8.0), tiny_architecture(), 1), b(Phi4(g, -4.0, 8.0), tiny_architecture(), 1), c(Phi4(g, -4.0, 8.0), tiny_architecture(), 1);
   a.initialize(1);
   b.initialize(1);
   c.initialize(2);
@@ -232,7 +232,7 @@ TEST(Flow, InitializationIsReproducible) {
 TEST(Flow, TransferredParametersActOnTilingsExactly) {
   for (const Equivariance eq : {Equivariance::None, Equivariance::Z2}) {
     const Geometry small({4, 4}), large({8, 8});
-    Flow flow_small(small, tiny_architecture(eq), 2), flow_large(large, tiny_architecture(eq), 2);
+    Flow flow_small(Phi4(small, -4.0, 8.0), tiny_architecture(eq), 2), flow_large(Phi4(large, -4.0, 8.0), tiny_architecture(eq), 2);
     flow_small.initialize(13);
     ASSERT_EQ(flow_small.parameters().size(), flow_large.parameters().size());
     Kokkos::deep_copy(flow_large.parameters().values(), flow_small.parameters().values());

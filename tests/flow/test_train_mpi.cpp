@@ -8,7 +8,7 @@
 #include "flow_test_support.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -38,7 +38,7 @@ TEST_P(TrainMpiLosses, SameCurveAsOneRankAndIdenticalParameters) {
   AdamOptions adam;
   adam.lr = 5e-3;
 
-  Flow parallel_flow(g, tiny_architecture(), batch), serial_flow(g, tiny_architecture(), batch);
+  Flow parallel_flow(Phi4(g, -4.0, 8.0), tiny_architecture(), batch), serial_flow(Phi4(g, -4.0, 8.0), tiny_architecture(), batch);
   parallel_flow.initialize(17);
   serial_flow.initialize(17);
   const MpiContext world(MPI_COMM_WORLD), self(MPI_COMM_SELF);
@@ -70,7 +70,7 @@ TEST(TrainMpi, ForwardKlFiguresOnlyWhenAsked) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -4.0, 8.0);
   const index_t batch = 7;
-  Flow with(g, tiny_architecture(), batch), without(g, tiny_architecture(), batch);
+  Flow with(Phi4(g, -4.0, 8.0), tiny_architecture(), batch), without(Phi4(g, -4.0, 8.0), tiny_architecture(), batch);
   with.initialize(17);
   without.initialize(17);
   const MpiContext world(MPI_COMM_WORLD);
@@ -93,7 +93,7 @@ TEST(TrainMpi, ForwardKlFiguresOnlyWhenAsked) {
 TEST(TrainMpi, ReverseKlImprovesTheModel) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -1.0, 1.0);
-  Flow flow(g, tiny_architecture(), 32);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(), 32);
   flow.initialize(3);
   AdamOptions adam;
   adam.lr = 5e-3;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <fstream>
 
 #include "flowlat/core/config.hpp"
@@ -16,7 +17,7 @@
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/io/model_file.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 namespace fs = std::filesystem;
@@ -66,7 +67,7 @@ struct SavedModel {
   Config config = small_config();
   Geometry geometry{config.get_int_list("lattice.shape")};
   Phi4 theory{geometry, config.get_real("theory.m2"), config.get_real("theory.lambda")};
-  Flow flow{geometry, flow_architecture(config), 6};
+  Flow flow{Phi4(geometry, -4.0, 8.0), flow_architecture(config), 6};
   ReverseKlTrainer trainer{MpiContext(MPI_COMM_SELF), flow, theory, 6, adam_options(config), 11};
   TrainingHistory history;
 
@@ -114,7 +115,14 @@ TEST(ModelFile, RoundTripIsBitExact) {
   EXPECT_EQ(a.coupling.equivariance, Equivariance::Z2);
   EXPECT_EQ(a.coupling.hidden_activation, Activation::Tanh);
   EXPECT_EQ(a.coupling.final_activation, Activation::Identity);
-  EXPECT_EQ(m.coupling, "affine");
+  EXPECT_EQ(m.architecture.coupling_type, "affine");
+  // the prior and each layer's type and mask
+  const std::map<std::string, std::string> layers(m.layers.begin(), m.layers.end());
+  EXPECT_EQ(layers, (std::map<std::string, std::string>{
+                        {"prior", "normal"},
+                        {"layer0", "affine: checkerboard, frozen parity 0"},
+                        {"layer1", "affine: checkerboard, frozen parity 1"},
+                        {"layer2", "affine: checkerboard, frozen parity 0"}}));
   EXPECT_EQ(m.theory_name, "phi4");
   EXPECT_EQ(m.couplings, (std::vector<std::pair<std::string, double>>{{"m2", -1.5}, {"lambda", 0.7}}));
   EXPECT_EQ(m.shape, (std::vector<int>{4, 4}));
@@ -143,7 +151,7 @@ TEST(ModelFile, RestoredFlowComputesTheSameAndContinuesTraining) {
   SavedModel saved(path);
   const ModelFileContents m = read_model_file(path);
 
-  Flow flow(saved.geometry, flow_architecture(saved.config), 6);
+  Flow flow(Phi4(saved.geometry, -4.0, 8.0), flow_architecture(saved.config), 6);
   ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, saved.theory, 6,
                            adam_options(saved.config), 11);
   restore_model(m, flow, &trainer.optimizer());
@@ -265,7 +273,7 @@ TEST(ModelFile, ExistingFileIsKeptWithoutOverwrite) {
   const ModelFileContents m = read_model_file(path);
   EXPECT_EQ(m.params_hash, hash);
   EXPECT_FALSE(m.has_optimizer);
-  Flow flow(saved.geometry, flow_architecture(saved.config), 6);
+  Flow flow(Phi4(saved.geometry, -4.0, 8.0), flow_architecture(saved.config), 6);
   Adam adam(flow.parameters().size(), AdamOptions{});
   EXPECT_NO_THROW(restore_model(m, flow, nullptr));
   EXPECT_NE(input_error([&] { restore_model(m, flow, &adam); }).find("optimizer"), std::string::npos);
@@ -295,7 +303,7 @@ TEST(ModelFile, MismatchedRunNamesTheKey) {
   // a flow of another architecture cannot take the parameters
   Config other = small_config();
   other.set("flow.hidden", "4,4");
-  Flow flow(saved.geometry, flow_architecture(other), 6);
+  Flow flow(Phi4(saved.geometry, -4.0, 8.0), flow_architecture(other), 6);
   EXPECT_NE(input_error([&] { restore_model(m, flow, nullptr); }).find(path), std::string::npos);
 }
 

@@ -46,11 +46,14 @@ inline ChainSamples sample_chains(const Theory& theory, ChainUpdate& update, ind
   const auto& reals = records.reals;
   const auto& flags = records.flags;
 
-  ScalarFieldObservables obs(g, n_chain);
+  const auto obs = theory.observables(n_chain);
+  // G(x) of every configuration: a real scalar field's two-point function
+  std::unique_ptr<ScalarFieldObservables> scalar;
+  if (with_two_point) scalar = std::make_unique<ScalarFieldObservables>(g, n_chain);
   Measurement m;
   BatchScalar action("samples.S", n_chain);
   ChainSamples out;
-  const auto names = ScalarFieldObservables::scalar_names();
+  const auto names = obs->scalar_names();
   for (const auto& name : names) out.scalars[name].assign(n_chain, {});
   if (with_two_point) out.two_point.assign(g.volume(), std::vector<std::vector<double>>(n_chain));
   out.acceptance.assign(n_chain, {});
@@ -69,11 +72,11 @@ inline ChainSamples sample_chains(const Theory& theory, ChainUpdate& update, ind
       }
     }
     theory.action(phi, n_chain, action);
-    obs.measure(phi, n_chain, action, m);
+    obs->measure(phi, n_chain, action, m);
     for (std::size_t i = 0; i < names.size(); ++i)
       for (index_t b = 0; b < n_chain; ++b) out.scalars[names[i]][b].push_back(m.scalars[i][b]);
     if (with_two_point) {
-      const auto G = obs.two_point(phi, n_chain);
+      const auto G = scalar->two_point(phi, n_chain);
       for (index_t b = 0; b < n_chain; ++b)
         for (index_t x = 0; x < g.volume(); ++x)
           out.two_point[x][b].push_back(G[b * g.volume() + x]);

@@ -28,10 +28,10 @@ inline FlowMhSamples flow_mh_samples(const Theory& theory, Flow& flow, index_t b
   const MpiContext self(MPI_COMM_SELF);
   FlowProposer proposer(self, flow, theory, seed, block);
   IndependenceChain chain(seed);
-  ScalarFieldObservables obs(theory.geometry(), block);
+  const auto obs = theory.observables(block);
   BatchScalar action("flow_mh.S", block);
   Measurement m;
-  const auto names = ScalarFieldObservables::scalar_names();
+  const auto names = obs->scalar_names();
   std::vector<double> w, current(names.size(), 0.0), rw_num(names.size(), 0.0);
   double rw_den = 0, w_ref = 0;
   FlowMhSamples out;
@@ -39,7 +39,7 @@ inline FlowMhSamples flow_mh_samples(const Theory& theory, Flow& flow, index_t b
     proposer.propose(std::int64_t(k) * block, w);
     if (k == 0) w_ref = w[0];  // keeps e^w finite
     theory.action(proposer.configurations(), block, action);
-    obs.measure(proposer.configurations(), block, action, m);
+    obs->measure(proposer.configurations(), block, action, m);
     for (index_t i = 0; i < block; ++i) {
       const bool accept = chain.offer(std::int64_t(k) * block + i, w[i]);
       if (accept)

@@ -11,8 +11,8 @@
 #include "flowlat/analysis/gamma_method.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
-#include "flowlat/theory/free_field.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -48,7 +48,7 @@ TEST(FlowMetropolis, ChainIndependentOfRankCount) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -1.0, 1.0);
   if (MpiContext(MPI_COMM_WORLD).size() == 1) GTEST_SKIP() << "compares 2+ ranks with one";
-  Flow flow(g, tiny_architecture(Equivariance::None, 2), 16);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(Equivariance::None, 2), 16);
   flow.initialize(2);
   const auto world = run_chain(MpiContext(MPI_COMM_WORLD), theory, flow, 5, 13);
   const auto self = run_chain(MpiContext(MPI_COMM_SELF), theory, flow, 5, 13);

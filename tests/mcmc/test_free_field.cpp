@@ -8,8 +8,8 @@
 
 #include "chain_samples.hpp"
 #include "flowlat/mcmc/hmc.hpp"
-#include "flowlat/theory/free_field.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "flowlat/mcmc/hmc.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 #include "test_fields.hpp"
 
 using namespace flowlat;

@@ -12,8 +12,8 @@
 #include "chain_samples.hpp"
 #include "flowlat/core/config.hpp"
 #include "flowlat/mcmc/hmc_settings.hpp"
-#include "flowlat/theory/free_field.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 #include "test_fields.hpp"
 
 using namespace flowlat;

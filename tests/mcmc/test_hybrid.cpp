@@ -10,8 +10,8 @@
 #include "flow/flow_test_support.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/mcmc/hybrid_update.hpp"
-#include "flowlat/theory/free_field.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 #include "test_fields.hpp"
 #include "under_trained_flow.hpp"
 
@@ -40,7 +40,7 @@ TEST(Hybrid, ChainHistoryIndependentOfBatchAndRankCount) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -1.0, 1.0);
   const index_t chains = 6;
-  Flow flow(g, tiny_architecture(Equivariance::None, 2), chains);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(Equivariance::None, 2), chains);
   flow.initialize(3);
   const Field start = random_field(chains, g.volume(), 9, 0.5);
   const FieldHost whole = run_chains(theory, flow, start, 0, chains, 12);

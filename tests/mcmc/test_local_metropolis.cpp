@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "flowlat/core/error.hpp"
-#include "flowlat/mcmc/local_metropolis.hpp"
+#include "flowlat/theory/phi4/local_metropolis.hpp"
 #include "test_fields.hpp"
 
 using namespace flowlat;

@@ -22,8 +22,8 @@
 #include "flowlat/io/model_file.hpp"
 #include "flowlat/mcmc/hmc_settings.hpp"
 #include "flowlat/mcmc/hybrid_update.hpp"
-#include "flowlat/mcmc/local_metropolis.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/local_metropolis.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -73,7 +73,7 @@ class TutorialPoint : public ::testing::Test {
   static std::unique_ptr<Flow> committed_model(index_t capacity) {
     const ModelFileContents m =
         read_model_file(std::string(FLOWLAT_SOURCE_DIR) + "/tests/data/phi4_8x8_z2.model.h5");
-    auto flow = std::make_unique<Flow>(*geometry_, m.architecture, capacity);
+    auto flow = std::make_unique<Flow>(Phi4(*geometry_, -4.0, 8.0), m.architecture, capacity);
     restore_model(m, *flow, nullptr);
     return flow;
   }
@@ -117,7 +117,7 @@ TEST(SmallLattice, FlowMhWithAnUnderTrainedReverseKlModelAgreesWithHmc) {
   const Geometry g({4, 4});
   const Phi4 theory(g, -4.0, 8.0);
   const index_t block = 512;
-  Flow flow(g, tiny_architecture(Equivariance::Z2, 4), block);
+  Flow flow(Phi4(g, -4.0, 8.0), tiny_architecture(Equivariance::Z2, 4), block);
   flow.initialize(1);
   AdamOptions adam;
   adam.lr = 5e-3;

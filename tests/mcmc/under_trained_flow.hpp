@@ -12,7 +12,7 @@
 namespace flowlat::testing_support {
 
 inline std::unique_ptr<Flow> under_trained_flow(const Theory& theory, index_t capacity) {
-  auto flow = std::make_unique<Flow>(theory.geometry(), tiny_architecture(Equivariance::None, 2),
+  auto flow = std::make_unique<Flow>(theory, tiny_architecture(Equivariance::None, 2),
                                      capacity);
   flow->initialize(4);
   AdamOptions adam;

@@ -175,10 +175,10 @@ TEST_P(Observables, MeasureMatchesDefinitions) {
   Measurement m;
   obs.measure(phi, n, S, m);
 
-  const auto names = ScalarFieldObservables::scalar_names();
+  const auto names = ScalarFieldObservables::names();
   ASSERT_EQ(names, (std::vector<std::string>{"M", "absM", "M2", "phi2", "action_density", "chi2",
                                              "E", "Gp1"}));
-  const auto layout = ScalarFieldObservables::corr_layout(g);
+  const auto layout = ScalarFieldObservables::layout(g);
   ASSERT_EQ(layout.size(), 1u);
   EXPECT_EQ(layout[0].first, "C_t");
   EXPECT_EQ(layout[0].second, g.extent(0));
@@ -259,7 +259,7 @@ TEST_P(Observables, SmallerBatchGivesTheSameNumbers) {
     for (index_t i = 0; i < n * obs.half_volume(); ++i) EXPECT_EQ(P[i], P_full[i]);
   }
   obs.measure(phi, 0, S, empty);
-  ASSERT_EQ(empty.scalars.size(), ScalarFieldObservables::scalar_names().size());
+  ASSERT_EQ(empty.scalars.size(), ScalarFieldObservables::names().size());
   for (const auto& s : empty.scalars) EXPECT_TRUE(s.empty());
   EXPECT_TRUE(empty.corrs.at(0).empty());
   EXPECT_TRUE(obs.two_point(phi, 0).empty());

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 #include "test_fields.hpp"
 
 using namespace flowlat;

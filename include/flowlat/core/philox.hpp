@@ -89,6 +89,14 @@ class CounterRng {
     return (i % 2 == 0) ? n0 : n1;
   }
 
+  // Element i of a stream of uniforms in (0, 1) within one step.
+  KOKKOS_INLINE_FUNCTION double uniform_at(RandomPurpose purpose, std::uint32_t step,
+                                           std::uint64_t i) const {
+    double u0, u1;
+    uniform2(purpose, step, std::uint32_t(i / 2), u0, u1);
+    return (i % 2 == 0) ? u0 : u1;
+  }
+
  private:
   KOKKOS_INLINE_FUNCTION static double to_open_unit(std::uint32_t a, std::uint32_t b) {
     const std::uint64_t bits53 = ((std::uint64_t(a) << 32) | b) >> 11;

@@ -8,44 +8,38 @@
 
 #include "flowlat/core/types.hpp"
 #include "flowlat/flow/conv_net.hpp"
+#include "flowlat/flow/coupling_layer.hpp"
+#include "flowlat/flow/flow_architecture.hpp"
+#include "flowlat/flow/site_mask.hpp"
 
 namespace flowlat {
 
-enum class Equivariance { None, Z2 };
-Equivariance equivariance_from_name(const std::string& name);
-
-struct CouplingOptions {
-  std::vector<int> hidden{8, 8};
-  int kernel = 3;
-  Activation hidden_activation = Activation::LeakyReLU;
-  Activation final_activation = Activation::Tanh;  // the tutorial's final tanh on (s, t)
-  // Z2: s even and t odd in the frozen field, so f(-z) = -f(z).
-  Equivariance equivariance = Equivariance::None;
-};
-
-class AffineCoupling {
+class AffineCoupling final : public CouplingLayer {
  public:
-  // Sites with parity == frozen_parity are frozen. The net takes scratch from
-  // `workspace` (one of its own if null).
-  AffineCoupling(const Geometry& geometry, int frozen_parity, const CouplingOptions& options,
+  // The sites `mask` marks frozen feed the net; the others are transformed.
+  // The net takes scratch from `workspace` (one of its own if null).
+  AffineCoupling(const Geometry& geometry, const SiteMask& mask, const CouplingOptions& options,
                  ParameterStore& store, const std::string& name, index_t capacity,
                  std::shared_ptr<ConvWorkspace> workspace = nullptr);
 
-  void initialize(const ParamVector& params, std::uint64_t seed, std::uint32_t first_layer_id) const;
-  std::uint32_t n_layers() const { return net_.n_layers(); }
+  std::string type() const override { return "affine"; }
+  std::string mask() const override { return mask_description_; }
+  void initialize(const ParamVector& params, std::uint64_t seed,
+                  std::uint32_t first_stream) const override;
+  std::uint32_t n_streams() const override { return net_.n_layers(); }
 
   // y = f(x) for configs 0..n-1, logdet += log|det df/dx|. Keeps what
   // backward() needs (s, exp(s), the net's activations).
   void forward(const ParamVector& params, const Field& x, index_t n, const Field& y,
-               const BatchScalar& logdet);
+               const BatchScalar& logdet) override;
   // x = f^{-1}(y), logdet += log|det df/dx| at that x (so log q agrees with forward).
   void inverse(const ParamVector& params, const Field& y, index_t n, const Field& x,
-               const BatchScalar& logdet);
+               const BatchScalar& logdet) override;
   // After forward(x): given dL/dy and dL/dlogdet per config, writes dL/dx
   // (may alias dL/dy) and accumulates parameter gradients.
   void backward(const ParamVector& params, const Field& x, const Field& grad_y,
                 const BatchScalar& grad_logdet, index_t n, const Field& grad_x,
-                const ParamVector& grads);
+                const ParamVector& grads) override;
 
   // After inverse(y) -> x: given dL/dx (the inverse pass's output) and
   // dL/dlogdet, writes dL/dy (may alias dL/dx) and accumulates parameter
@@ -53,9 +47,9 @@ class AffineCoupling {
   // inverse pass.
   void inverse_backward(const ParamVector& params, const Field& x, const Field& grad_x,
                         const BatchScalar& grad_logdet, index_t n, const Field& grad_y,
-                        const ParamVector& grads);
+                        const ParamVector& grads) override;
 
-  double flops_forward(index_t n) const;
+  double flops_forward(index_t n) const override;
 
   // Building blocks of forward/inverse. Public because they launch device
   // lambdas, which nvcc does not allow in private member functions.
@@ -75,7 +69,7 @@ class AffineCoupling {
  private:
 
   Geometry geometry_;
-  int frozen_parity_;
+  std::string mask_description_;
   Equivariance equivariance_;
   ConvNet net_;
   Kokkos::View<int*, MemSpace> frozen_;  // [site] 1 if frozen

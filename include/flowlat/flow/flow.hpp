@@ -1,24 +1,26 @@
-// A normalizing flow: unit-normal prior and a stack of affine couplings with
-// alternating checkerboard masks. phi = f(z), log q(phi) = log r(z) - log|det df/dz|.
+// A normalizing flow: a prior and a stack of coupling layers, both made by
+// the theory for its field type (Theory::flow_stack).
+// phi = f(z), log q(phi) = log r(z) - log|det df/dz|.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "flowlat/core/types.hpp"
-#include "flowlat/flow/affine_coupling.hpp"
+#include "flowlat/flow/flow_architecture.hpp"
+#include "flowlat/flow/flow_stack.hpp"
+#include "flowlat/flow/parameters.hpp"
+#include "flowlat/lattice/geometry.hpp"
 
 namespace flowlat {
 
-struct FlowArchitecture {
-  int n_layers = 16;
-  CouplingOptions coupling;
-};
+class Theory;
 
 class Flow {
  public:
-  // capacity: the largest batch passed to forward/inverse.
-  Flow(const Geometry& geometry, const FlowArchitecture& architecture, index_t capacity);
+  // capacity: the largest batch passed to forward/inverse. InputError naming
+  // the flow.* key if the architecture does not fit the theory.
+  Flow(const Theory& theory, const FlowArchitecture& architecture, index_t capacity);
 
   // Reproducible from the seed (PyTorch's default initialisation bounds).
   void initialize(std::uint64_t seed);
@@ -26,7 +28,10 @@ class Flow {
   const ParameterStore& parameters() const { return store_; }
   const FlowArchitecture& architecture() const { return architecture_; }
   const Geometry& geometry() const { return geometry_; }
+  index_t dof() const { return dof_; }
   index_t capacity() const { return capacity_; }
+  const Prior& prior() const { return *prior_; }
+  const std::vector<std::unique_ptr<CouplingLayer>>& layers() const { return layers_; }
 
   // z -> phi and log q(phi) for configs 0..n-1; keeps what backward() needs.
   void forward(const Field& z, index_t n, const Field& phi, const BatchScalar& log_q);
@@ -38,11 +43,9 @@ class Flow {
 
   // After inverse(phi): accumulates dL/dtheta into parameters().grads() for a
   // loss L(log q(phi)) given dL/d(log q) per config (forward-KL training).
-  // scratch: [>= n][V]; holds dL/dphi on return.
+  // scratch: [>= n][dof]; holds dL/dphi on return.
   void inverse_backward(const BatchScalar& grad_log_q, index_t n, const Field& scratch);
 
-  // log r(z) of the unit-normal prior, per config.
-  void prior_log_density(const Field& z, index_t n, const BatchScalar& log_r) const;
   double flops_forward(index_t n) const;
 
   // log q = log r(z) - sum of the layers' log|det J| (accumulated by the last
@@ -52,12 +55,17 @@ class Flow {
   void set_logdet_gradient(const BatchScalar& grad_log_q, index_t n);
 
  private:
+  // RuntimeFailure naming `what` unless `f` holds >= n configurations of dof_
+  // and n <= capacity.
+  void check_extents(const Field& f, index_t n, const char* what) const;
 
   Geometry geometry_;
+  index_t dof_;
   FlowArchitecture architecture_;
   index_t capacity_;
   ParameterStore store_;
-  std::vector<std::unique_ptr<AffineCoupling>> layers_;
+  std::unique_ptr<Prior> prior_;
+  std::vector<std::unique_ptr<CouplingLayer>> layers_;
   std::vector<Field> inputs_;  // input of layer k from the last forward() (or inverse())
   Field inverse_z_;            // the z of the last inverse()
   BatchScalar logdet_, grad_logdet_;

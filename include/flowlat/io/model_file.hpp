@@ -11,39 +11,21 @@
 
 #include "flowlat/flow/adam.hpp"
 #include "flowlat/flow/flow.hpp"
-#include "flowlat/flow/flow_trainer.hpp"
+#include "flowlat/flow/training_history.hpp"
 #include "flowlat/theory/theory.hpp"
 
 namespace flowlat {
 
 class Config;
 
-// One entry per optimizer step: /training/history/<column>.
-struct TrainingHistory {
-  std::vector<std::int64_t> step;  // 1-based Adam step
-  std::vector<double> loss, ess, acceptance, grad_norm, lr, wall_time;  // wall_time: s since the run began
-  // Largest normalised weight and Pareto k-hat of each step's batch (NaN in
-  // files written before these columns existed).
-  std::vector<double> max_weight, pareto_k;
-
-  std::size_t size() const { return step.size(); }
-  void append(const TrainStepResult& r, double wall_time_seconds);
-
-  // Means of loss, ess and acceptance over the last `window` entries
-  // (at most size(), at least 1; zeros if the history is empty); ess and
-  // acceptance over those entries that have them (not NaN), NaN if none has.
-  struct Means {
-    std::size_t window = 0;
-    double loss = 0, ess = 0, acceptance = 0;
-  };
-  Means means_of_last(std::size_t window) const;
-};
-
 struct ModelFileContents {
   std::string path;
   std::string input;  // the resolved input of the training run (root attr `input`)
-  FlowArchitecture architecture;
-  std::string coupling = "affine";
+  FlowArchitecture architecture;  // built from architecture_keys for theory_name
+  // The flow.* keys the model was built from (/model/architecture), and each
+  // layer's "type: mask" and the prior's name (/model/layers; empty in format 1).
+  std::vector<std::pair<std::string, std::string>> architecture_keys;
+  std::vector<std::pair<std::string, std::string>> layers;
   std::string theory_name;
   std::vector<std::pair<std::string, double>> couplings;  // e.g. {"m2", -4}, {"lambda", 8}
   std::vector<int> shape;                                 // lattice.shape
@@ -82,7 +64,7 @@ ModelFileContents read_model_file(const std::string& path);
 bool is_model_file(const std::string& path);
 
 // Compares the model with the run configured by `config`: theory name and
-// couplings, lattice.shape and every flow.* architecture key. A mismatch is an
+// couplings, lattice.shape and every flow.* key the model was built from. A mismatch is an
 // InputError naming the key, e.g. "lattice.shape: model file 'm.h5' was
 // trained with lattice.shape = 8,8, this run has 16,16".
 // With `transfer` (sample.transfer = true) the lattice extents may differ

@@ -28,19 +28,17 @@
 #include "flowlat/core/types.hpp"
 #include "flowlat/lattice/geometry.hpp"
 #include "flowlat/observables/fftw_plan.hpp"
+#include "flowlat/observables/observable_set.hpp"
 
 namespace flowlat {
 
-struct Measurement {
-  std::vector<std::vector<double>> scalars;  // [name index][config]
-  std::vector<std::vector<double>> corrs;    // [corr index][config * len + t]
-};
-
-class ScalarFieldObservables {
+class ScalarFieldObservables final : public ObservableSet {
  public:
   // fftw_flags: planner flags of the FFTW plans (see fftw_plan.hpp for why
-  // FFTW_ESTIMATE is the default).
+  // FFTW_ESTIMATE is the default). by_symmetry: what the theory's symmetries
+  // fix (phi4: <M> = 0 by phi -> -phi).
   ScalarFieldObservables(const Geometry& geom, index_t max_batch,
+                         std::vector<std::pair<std::string, double>> by_symmetry = {},
                          unsigned fftw_flags = FFTW_ESTIMATE);
 
   // In this order (the names of /ensemble/obs/<name>):
@@ -54,16 +52,21 @@ class ScalarFieldObservables {
   //  "Gp1"            G~(p) = |phi~(p)|^2/V at p = 2 pi/L_mu e_mu, averaged over
   //                   the directions mu (directions of extent 1 have no non-zero
   //                   momentum and are left out; if every extent is 1, G~(0))
-  static std::vector<std::string> scalar_names();
-  // Expectations fixed by the phi -> -phi symmetry of the action: <M> = 0.
-  static std::vector<std::pair<std::string, double>> by_symmetry() { return {{"M", 0.0}}; }
+  static std::vector<std::string> names();
   // {"C_t", L_0}: C(t) = sum_{x-vec} G(t, x-vec), t along direction 0.
-  static std::vector<std::pair<std::string, index_t>> corr_layout(const Geometry& geom);
+  static std::vector<std::pair<std::string, index_t>> layout(const Geometry& geom);
+
+  std::vector<std::string> scalar_names() const override { return names(); }
+  std::vector<std::pair<std::string, index_t>> corr_layout() const override {
+    return layout(geom_);
+  }
+  std::vector<std::pair<std::string, double>> by_symmetry() const override { return by_symmetry_; }
 
   // phi: device Field [>= n][V]; action: device [>= n] with S of each
   // configuration. Fills `out` (resized to scalar_names() x n and
   // corr_layout() x n*len) for configurations 0..n-1; 0 <= n <= max_batch.
-  void measure(const Field& phi, index_t n, const BatchScalar& action, Measurement& out);
+  void measure(const Field& phi, index_t n, const BatchScalar& action,
+               Measurement& out) override;
 
   // G(x) = (1/V) sum_y phi(y) phi(y+x) of configurations 0..n-1, computed as
   // (1/V) IFFT(|phi~(p)|^2 / V) with FFTW's unnormalised transforms.
@@ -89,7 +92,7 @@ class ScalarFieldObservables {
   index_t half_grid_index(const std::array<int, kMaxDim>& n) const;
 
   const Geometry& geometry() const { return geom_; }
-  index_t max_batch() const { return max_batch_; }
+  index_t max_batch() const override { return max_batch_; }
 
  private:
   void check(const Field& phi, index_t n) const;
@@ -97,6 +100,7 @@ class ScalarFieldObservables {
   void transform(const Field& phi, index_t n);
 
   Geometry geom_;
+  std::vector<std::pair<std::string, double>> by_symmetry_;
   index_t max_batch_, volume_, half_volume_;
   FftwPlan fft_;
   BatchScalar sum_phi_, sum_phi2_;  // device, [max_batch]

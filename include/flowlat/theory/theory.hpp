@@ -1,6 +1,11 @@
-// The interface a lattice theory plugs in through: field shape, action and
-// force for a batch of configurations. Samplers only ever see this.
+// The interface a lattice theory plugs in through. Samplers, trainers and
+// writers only ever see this: the field's shape, action and force, how the
+// field moves in molecular dynamics, how it starts, what is measured on it,
+// its local update, and the flow (prior and coupling layers) that fits its
+// field type. A theory lives in its own folder (theory/<name>/) and is listed
+// once in theory_registry.cpp; nothing outside that folder names it.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +17,11 @@
 namespace flowlat {
 
 class Config;
+class ChainUpdate;
+class ObservableSet;
+class ParameterStore;
+struct FlowArchitecture;
+struct FlowStack;
 
 class Theory {
  public:
@@ -30,6 +40,36 @@ class Theory {
   virtual void action(const Field& field, index_t n, const BatchScalar& S) const = 0;
   // dS/d(field) of configurations 0..n-1.
   virtual void force(const Field& field, index_t n, const Field& dS) const = 0;
+  // The molecular-dynamics drift field += h p of configurations 0..n-1. Flat
+  // coordinates (a real scalar, U(1) angles) move additively, the default; a
+  // group-valued field (SU(N)) would move by the exponential map.
+  virtual void drift(const Field& field, const Field& momentum, real_t h, index_t n) const;
+
+  // run.start = hot: a random configuration of chains 0..n-1 (global chain
+  // first_chain + b) from CounterRng(seed, chain). Default: unit normal per dof.
+  // (run.start = cold is the zero field for every theory.)
+  virtual void hot_start(const Field& field, index_t n, std::uint64_t seed,
+                         std::int64_t first_chain) const;
+
+  // The observables measured on saved configurations, for batches of up to
+  // max_batch configurations.
+  virtual std::unique_ptr<ObservableSet> observables(index_t max_batch) const = 0;
+  // Exact expectation values of some of those observables at this point
+  // (name, value), where the theory knows them (analyze prints them beside
+  // the measurements); empty elsewhere.
+  virtual std::vector<std::pair<std::string, double>> exact_expectations() const { return {}; }
+
+  // The local update of `flowlat metropolis` (its keys: metropolis.*) for
+  // chains first_chain, ... of a batch of up to `capacity`.
+  virtual std::unique_ptr<ChainUpdate> local_update(const Config& config, std::uint64_t seed,
+                                                    std::int64_t first_chain,
+                                                    index_t capacity) const = 0;
+
+  // The prior and coupling layers of a flow for this field type, with the
+  // parameters registered in `store`; InputError naming the flow.* key when
+  // the architecture does not fit this theory or lattice.
+  virtual FlowStack flow_stack(const FlowArchitecture& architecture, ParameterStore& store,
+                               index_t capacity) const = 0;
 
   const Geometry& geometry() const { return geometry_; }
 

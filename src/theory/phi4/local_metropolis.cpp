@@ -1,5 +1,5 @@
 // Checkerboard Metropolis sweep: proposal phi + delta (2u - 1), local dS.
-#include "flowlat/mcmc/local_metropolis.hpp"
+#include "flowlat/theory/phi4/local_metropolis.hpp"
 
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/math.hpp"

@@ -34,6 +34,18 @@ class Phi4 final : public Theory {
   std::vector<std::pair<std::string, double>> couplings() const override;
   void action(const Field& phi, index_t n, const BatchScalar& S) const override;
   void force(const Field& phi, index_t n, const Field& dS) const override;
+  // M, |M|, M^2, phi^2, S/V, chi_2, E, G~(p1) and C(t); <M> = 0 by phi -> -phi.
+  std::unique_ptr<ObservableSet> observables(index_t max_batch) const override;
+  // The free field (lambda = 0): phi2, chi2, E and action_density exactly.
+  std::vector<std::pair<std::string, double>> exact_expectations() const override;
+  // Checkerboard single-site Metropolis (metropolis.step_size, metropolis.hits).
+  std::unique_ptr<ChainUpdate> local_update(const Config& config, std::uint64_t seed,
+                                            std::int64_t first_chain,
+                                            index_t capacity) const override;
+  // Normal prior; flow.layers affine couplings on alternating checkerboards
+  // (layer k freezes parity k mod 2).
+  FlowStack flow_stack(const FlowArchitecture& architecture, ParameterStore& store,
+                       index_t capacity) const override;
 
   double m2() const { return m2_; }
   double lambda() const { return lambda_; }

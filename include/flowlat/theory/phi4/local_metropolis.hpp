@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "flowlat/mcmc/chain_update.hpp"
-#include "flowlat/theory/phi4.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 
 namespace flowlat {
 

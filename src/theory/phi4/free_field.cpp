@@ -1,5 +1,5 @@
 // Free-field exact values by direct momentum sums (no FFT: an independent path).
-#include "flowlat/theory/free_field.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
 
 #include <cmath>
 

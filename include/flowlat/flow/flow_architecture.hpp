@@ -1,0 +1,32 @@
+// What a flow is built from, as the flow.* keys describe it: the coupling
+// type, the layer count and the options of each coupling's network. The
+// theory turns it into layers (Theory::flow_stack).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "flowlat/flow/activation.hpp"
+
+namespace flowlat {
+
+// phi4 affine couplings: Z2 makes s even and t odd in the frozen field, so
+// f(-z) = -f(z).
+enum class Equivariance { None, Z2 };
+Equivariance equivariance_from_name(const std::string& name);
+
+struct CouplingOptions {
+  std::vector<int> hidden{8, 8};
+  int kernel = 3;
+  Activation hidden_activation = Activation::LeakyReLU;
+  Activation final_activation = Activation::Tanh;  // the tutorial's final tanh on (s, t)
+  Equivariance equivariance = Equivariance::None;  // affine couplings
+  int components = 2;                              // circle maps: mixture components or bins
+};
+
+struct FlowArchitecture {
+  int n_layers = 16;
+  std::string coupling_type = "affine";  // flow.coupling
+  CouplingOptions coupling;
+};
+
+}  // namespace flowlat

@@ -1,0 +1,101 @@
+// phi^4 action and force kernels for a batch of configurations.
+#include "flowlat/theory/phi4/phi4.hpp"
+
+#include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/config.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/flow/affine_coupling.hpp"
+#include "flowlat/flow/flow_stack.hpp"
+#include "flowlat/observables/scalar_field_observables.hpp"
+#include "flowlat/theory/phi4/free_field.hpp"
+#include "flowlat/theory/phi4/local_metropolis.hpp"
+
+namespace flowlat {
+
+Phi4::Phi4(const Geometry& geometry, double m2, double lambda)
+    : Theory(geometry), m2_(m2), lambda_(lambda) {}
+
+std::vector<std::int64_t> Phi4::field_shape() const {
+  return {geometry().extents().begin(), geometry().extents().end()};
+}
+
+std::vector<std::pair<std::string, double>> Phi4::couplings() const {
+  return {{"m2", m2_}, {"lambda", lambda_}};
+}
+
+Phi4SiteAction Phi4::site_action() const {
+  return Phi4SiteAction{m2_ + 2.0 * geometry().dim(), lambda_};
+}
+
+void Phi4::action(const Field& phi, index_t n, const BatchScalar& S) const {
+  const auto fwd = geometry().forward();
+  const int d = geometry().dim();
+  const Phi4SiteAction site = site_action();
+  batch_sum("phi4.action", n, geometry().volume(), S, KOKKOS_LAMBDA(index_t b, index_t x) {
+    real_t hop = 0;
+    for (int mu = 0; mu < d; ++mu) hop += phi(b, fwd(x, mu));
+    const real_t p = phi(b, x);
+    return -2 * p * hop + site.local(p);
+  });
+}
+
+void Phi4::force(const Field& phi, index_t n, const Field& dS) const {
+  const auto fwd = geometry().forward();
+  const auto bwd = geometry().backward();
+  const int d = geometry().dim();
+  const index_t V = geometry().volume();
+  const Phi4SiteAction site = site_action();
+  Kokkos::parallel_for(
+      "phi4.force", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t x) {
+        real_t nbr = 0;
+        for (int mu = 0; mu < d; ++mu) nbr += phi(b, fwd(x, mu)) + phi(b, bwd(x, mu));
+        dS(b, x) = -2 * nbr + site.local_derivative(phi(b, x));
+      });
+}
+
+std::unique_ptr<ObservableSet> Phi4::observables(index_t max_batch) const {
+  return std::make_unique<ScalarFieldObservables>(
+      geometry(), max_batch, std::vector<std::pair<std::string, double>>{{"M", 0.0}});
+}
+
+std::vector<std::pair<std::string, double>> Phi4::exact_expectations() const {
+  if (lambda_ != 0 || !(m2_ > 0)) return {};
+  const Geometry& g = geometry();
+  const double V = double(g.volume());
+  // <S> = V/2 (equipartition of a Gaussian); chi_2 = <M^2>/V = 1/(2 m^2)
+  // in any volume (the p = 0 mode alone)
+  return {{"M2", V * free_field::susceptibility(m2_)},
+          {"phi2", free_field::propagator(g, m2_, {})},
+          {"action_density", 0.5},
+          {"chi2", free_field::susceptibility(m2_)},
+          {"E", free_field::ising_energy(g, m2_)}};
+}
+
+std::unique_ptr<ChainUpdate> Phi4::local_update(const Config& config, std::uint64_t seed,
+                                                std::int64_t first_chain,
+                                                index_t capacity) const {
+  return std::make_unique<LocalMetropolis>(*this, config.get_real("metropolis.step_size"),
+                                           int(config.get_int("metropolis.hits")), seed,
+                                           first_chain, capacity);
+}
+
+FlowStack Phi4::flow_stack(const FlowArchitecture& architecture, ParameterStore& store,
+                           index_t capacity) const {
+  if (architecture.coupling_type != "affine")
+    throw InputError("flow.coupling: '" + architecture.coupling_type +
+                     "' is not a coupling of phi4 (expected affine)");
+  FlowStack stack;
+  stack.prior = std::make_unique<NormalPrior>();
+  // The couplings run one after another: one workspace for all their convolutions.
+  const auto workspace = std::make_shared<ConvWorkspace>();
+  const SiteMask masks[2] = {SiteMask::checkerboard(geometry(), 0),
+                             SiteMask::checkerboard(geometry(), 1)};
+  for (int k = 0; k < architecture.n_layers; ++k)
+    stack.layers.push_back(std::make_unique<AffineCoupling>(
+        geometry(), masks[k % 2], architecture.coupling, store, "coupling" + std::to_string(k),
+        capacity, workspace));
+  return stack;
+}
+
+}  // namespace flowlat
