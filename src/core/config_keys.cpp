@@ -57,8 +57,6 @@ const std::vector<KeySpec>& all_keys() {
       keys::integer("metropolis.save_every", "1", "save configuration and observables every n sweeps",
               1, kMaxStep),
       keys::integer("metropolis.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
-      keys::real("metropolis.step_size", "1.5", "proposal phi' = phi + step_size*(2u-1)", 0, true),
-      keys::integer("metropolis.hits", "1", "Metropolis hits per site and sweep", 1, 1024),
 
       keys::integer("hybrid.trajectories", "2000",
               "updates after thermalization; each is one HMC trajectory (hmc.* keys) followed by "

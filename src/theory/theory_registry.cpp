@@ -3,11 +3,12 @@
 
 #include "flowlat/core/error.hpp"
 #include "flowlat/theory/phi4/phi4_plugin.hpp"
+#include "flowlat/theory/u1/u1_plugin.hpp"
 
 namespace flowlat {
 
 const std::vector<TheoryPlugin>& theory_plugins() {
-  static const std::vector<TheoryPlugin> plugins = {phi4_plugin()};
+  static const std::vector<TheoryPlugin> plugins = {phi4_plugin(), u1_plugin()};
   return plugins;
 }
 

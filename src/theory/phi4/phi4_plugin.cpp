@@ -27,6 +27,9 @@ TheoryPlugin phi4_plugin() {
   p.keys.keys = {
       keys::real("theory.m2", "-4", "phi4 bare mass squared m^2"),
       keys::real("theory.lambda", "8", "phi4 quartic coupling lambda", 0),
+      keys::real("metropolis.step_size", "1.5", "proposal phi' = phi + step_size*(2u-1)", 0,
+                 true),
+      keys::integer("metropolis.hits", "1", "Metropolis hits per site and sweep", 1, 1024),
       keys::choice("flow.coupling", "affine", {"affine"},
                    "coupling layer: affine = real NVP, x exp(s) + t on the active sites of a "
                    "checkerboard"),

@@ -1,0 +1,116 @@
+// U(1) Wilson action, force and the link-field operations.
+#include "flowlat/theory/u1/u1.hpp"
+
+#include "flowlat/core/batch_policy.hpp"
+#include "flowlat/core/batch_reduce.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/core/philox.hpp"
+#include "flowlat/core/config.hpp"
+#include "flowlat/flow/flow_architecture.hpp"
+#include "flowlat/flow/flow_stack.hpp"
+#include "flowlat/theory/u1/u1_heat_bath.hpp"
+#include "flowlat/theory/u1/u1_observables.hpp"
+#include "flowlat/theory/u1/u1_plaquette.hpp"
+
+namespace flowlat {
+
+U1::U1(const Geometry& geometry, double beta) : Theory(geometry), beta_(beta) {
+  if (geometry.dim() < 2)
+    throw InputError("lattice.shape: a gauge theory needs at least 2 dimensions, got " +
+                     geometry.shape_string());
+}
+
+std::vector<std::int64_t> U1::field_shape() const {
+  std::vector<std::int64_t> shape{geometry().dim()};
+  for (int e : geometry().extents()) shape.push_back(e);
+  return shape;
+}
+
+std::vector<std::pair<std::string, double>> U1::couplings() const { return {{"beta", beta_}}; }
+
+index_t U1::plaquettes() const {
+  const index_t d = geometry().dim();
+  return geometry().volume() * d * (d - 1) / 2;
+}
+
+void U1::action(const Field& theta, index_t n, const BatchScalar& S) const {
+  const auto fwd = geometry().forward();
+  const int d = geometry().dim();
+  const index_t V = geometry().volume();
+  const real_t beta = beta_;
+  batch_sum("u1.action", n, V, S, KOKKOS_LAMBDA(index_t b, index_t x) {
+    real_t sum = 0;
+    for (int mu = 0; mu < d; ++mu)
+      for (int nu = mu + 1; nu < d; ++nu)
+        sum += math::cos(u1::plaquette_angle(theta, b, fwd, V, x, mu, nu));
+    return -beta * sum;
+  });
+}
+
+void U1::force(const Field& theta, index_t n, const Field& dS) const {
+  const auto fwd = geometry().forward();
+  const auto bwd = geometry().backward();
+  const int d = geometry().dim();
+  const index_t V = geometry().volume();
+  const real_t beta = beta_;
+  // theta_mu(x) enters theta_{mu nu}(x) with + and theta_{mu nu}(x - nu) with -
+  Kokkos::parallel_for(
+      "u1.force", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t x) {
+        for (int mu = 0; mu < d; ++mu) {
+          real_t f = 0;
+          for (int nu = 0; nu < d; ++nu) {
+            if (nu == mu) continue;
+            f += math::sin(u1::plaquette_angle(theta, b, fwd, V, x, mu, nu)) -
+                 math::sin(u1::plaquette_angle(theta, b, fwd, V, bwd(x, nu), mu, nu));
+          }
+          dS(b, mu * V + x) = beta * f;
+        }
+      });
+}
+
+void U1::drift(const Field& theta, const Field& momentum, real_t h, index_t n) const {
+  Kokkos::parallel_for(
+      "u1.drift", batch_site_policy(n, dof()), KOKKOS_LAMBDA(index_t b, index_t l) {
+        theta(b, l) = u1::wrap_positive(theta(b, l) + h * momentum(b, l));
+      });
+}
+
+void U1::hot_start(const Field& theta, index_t n, std::uint64_t seed,
+                   std::int64_t first_chain) const {
+  Kokkos::parallel_for(
+      "u1.hot_start", batch_site_policy(n, dof()), KOKKOS_LAMBDA(index_t b, index_t l) {
+        theta(b, l) = u1::two_pi * CounterRng(seed, std::uint32_t(first_chain + b))
+                                       .uniform_at(RandomPurpose::InitialField, 0, std::uint64_t(l));
+      });
+}
+
+void U1::gauge_transform(const Field& theta, index_t n, const Field& alpha) const {
+  const auto fwd = geometry().forward();
+  const int d = geometry().dim();
+  const index_t V = geometry().volume();
+  Kokkos::parallel_for(
+      "u1.gauge_transform", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t x) {
+        for (int mu = 0; mu < d; ++mu)
+          theta(b, mu * V + x) =
+              u1::wrap_positive(theta(b, mu * V + x) + alpha(b, x) - alpha(b, fwd(x, mu)));
+      });
+}
+
+std::unique_ptr<ObservableSet> U1::observables(index_t max_batch) const {
+  return std::make_unique<U1Observables>(*this, max_batch);
+}
+
+std::vector<std::pair<std::string, double>> U1::exact_expectations() const { return {}; }
+
+std::unique_ptr<ChainUpdate> U1::local_update(const Config& config, std::uint64_t seed,
+                                              std::int64_t first_chain, index_t capacity) const {
+  return std::make_unique<U1HeatBath>(*this, int(config.get_int("metropolis.overrelaxation")),
+                                      seed, first_chain, capacity);
+}
+
+FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore&, index_t) const {
+  throw InputError("flow.coupling: the gauge-equivariant " + architecture.coupling_type +
+                   " flow for u1 is not built yet");
+}
+
+}  // namespace flowlat
