@@ -8,6 +8,8 @@
 #include "flowlat/core/config.hpp"
 #include "flowlat/flow/flow_architecture.hpp"
 #include "flowlat/flow/flow_stack.hpp"
+#include "flowlat/theory/u1/u1_circle_maps.hpp"
+#include "flowlat/theory/u1/u1_gauge_coupling.hpp"
 #include "flowlat/theory/u1/u1_heat_bath.hpp"
 #include "flowlat/theory/u1/u1_observables.hpp"
 #include "flowlat/theory/u1/u1_plaquette.hpp"
@@ -108,9 +110,38 @@ std::unique_ptr<ChainUpdate> U1::local_update(const Config& config, std::uint64_
                                       seed, first_chain, capacity);
 }
 
-FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore&, index_t) const {
-  throw InputError("flow.coupling: the gauge-equivariant " + architecture.coupling_type +
-                   " flow for u1 is not built yet");
+FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore& store,
+                         index_t capacity) const {
+  using Make = std::unique_ptr<CouplingLayer> (*)(const Geometry&, const U1GaugeMask&,
+                                                  const CouplingOptions&, ParameterStore&,
+                                                  const std::string&, index_t,
+                                                  std::shared_ptr<ConvWorkspace>);
+  const std::pair<const char*, Make> couplings[] = {
+      {"ncp", [](const Geometry& g, const U1GaugeMask& m, const CouplingOptions& o,
+                 ParameterStore& s, const std::string& name, index_t cap,
+                 std::shared_ptr<ConvWorkspace> w) -> std::unique_ptr<CouplingLayer> {
+         return std::make_unique<U1GaugeCoupling<NcpCircleMap>>(g, m, o, s, name, cap,
+                                                                std::move(w));
+       }}};
+  Make make = nullptr;
+  for (const auto& [name, f] : couplings)
+    if (architecture.coupling_type == name) make = f;
+  if (!make)
+    throw InputError("flow.coupling: '" + architecture.coupling_type +
+                     "' is not a coupling of u1 (expected ncp)");
+  if (architecture.coupling.components + 1 > kMaxCircleParams)
+    throw InputError("flow.components: at most " + std::to_string(kMaxCircleParams - 1));
+  FlowStack stack;
+  stack.prior = std::make_unique<UniformAnglePrior>();
+  // The couplings run one after another: one workspace for all their convolutions.
+  const auto workspace = std::make_shared<ConvWorkspace>();
+  for (int k = 0; k < architecture.n_layers; ++k) {
+    // the tutorial's cycle: direction k mod 2, offset (k div 2) mod 4
+    const U1GaugeMask mask(geometry(), k % 2, (k / 2) % 4);
+    stack.layers.push_back(make(geometry(), mask, architecture.coupling, store,
+                                "coupling" + std::to_string(k), capacity, workspace));
+  }
+  return stack;
 }
 
 }  // namespace flowlat

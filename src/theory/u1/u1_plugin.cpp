@@ -18,12 +18,11 @@ TheoryPlugin u1_plugin() {
       keys::real("theory.beta", "2", "inverse coupling beta of the Wilson action", 0),
       keys::integer("metropolis.overrelaxation", "2",
                     "over-relaxation sweeps after each heat-bath sweep", 0, 1024),
-      keys::choice("flow.coupling", "ncp", {"ncp", "spline"},
+      keys::choice("flow.coupling", "ncp", {"ncp"},
                    "gauge-equivariant coupling on plaquettes: ncp = mixture of non-compact "
-                   "projections and a rotation (Kanwar et al.), spline = circular "
-                   "rational-quadratic spline"),
+                   "projections and a rotation (Kanwar et al.)"),
       keys::integer("flow.components", "2",
-                    "circle map size: NCP mixture components, or spline bins", 1, 16),
+                    "NCP mixture components of each plaquette map", 1, 16),
   };
   p.keys.defaults = {{"run.output", "runs/u1_hmc.h5"}, {"flow.model", "runs/u1_flow.model.h5"}};
   p.make = make_u1;

@@ -1,0 +1,304 @@
+// The gauge-equivariant U(1) flow: invertibility, log q from both
+// directions, log|det J| against the brute-force Jacobian, gauge
+// equivariance (every gauge-invariant quantity of f(g.U) equals that of
+// f(U), log q is gauge invariant), the circle map's derivatives, and the
+// hand-written reverse- and forward-KL gradients against central differences.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "flow/flow_test_support.hpp"
+#include "flowlat/core/error.hpp"
+#include "flowlat/flow/forward_kl_trainer.hpp"
+#include "flowlat/flow/reverse_kl_trainer.hpp"
+#include "flowlat/theory/u1/u1.hpp"
+#include "flowlat/theory/u1/u1_circle_maps.hpp"
+
+using namespace flowlat;
+using namespace flowlat::testing_support;
+
+namespace {
+
+const double two_pi = 2 * M_PI;
+
+FlowArchitecture gauge_architecture(int layers = 8, int components = 2) {
+  FlowArchitecture a;
+  a.n_layers = layers;
+  a.coupling_type = "ncp";
+  a.coupling.hidden = {4, 4};
+  a.coupling.kernel = 3;
+  a.coupling.components = components;
+  a.coupling.final_activation = Activation::Identity;
+  return a;
+}
+
+Field uniform_links(index_t n, index_t dof, unsigned seed) {
+  Field f("links", n, dof);
+  auto h = Kokkos::create_mirror_view(f);
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, two_pi);
+  for (index_t b = 0; b < n; ++b)
+    for (index_t l = 0; l < dof; ++l) h(b, l) = u(gen);
+  Kokkos::deep_copy(f, h);
+  return f;
+}
+
+// The difference of two angles, in [-pi, pi).
+double angle_diff(double a, double b) { return std::remainder(a - b, two_pi); }
+
+double max_angle_diff(const FieldHost& a, const FieldHost& b, index_t n, index_t dof) {
+  double m = 0;
+  for (index_t i = 0; i < n; ++i)
+    for (index_t l = 0; l < dof; ++l) m = std::max(m, std::abs(angle_diff(a(i, l), b(i, l))));
+  return m;
+}
+
+double plaquette(const Geometry& g, const FieldHost& t, index_t b, index_t x) {
+  const index_t V = g.volume();
+  return t(b, x) + t(b, V + g.shifted(x, 0, 1)) - t(b, g.shifted(x, 1, 1)) - t(b, V + x);
+}
+
+// Scales every parameter: PyTorch's initialisation leaves the maps close to
+// the identity, where a wrong Jacobian or gradient could hide.
+void amplify(Flow& flow, double factor) {
+  auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().values());
+  for (index_t i = 0; i < index_t(p.extent(0)); ++i) p(i) *= factor;
+  Kokkos::deep_copy(flow.parameters().values(), p);
+}
+
+}  // namespace
+
+TEST(U1Flow, InverseUndoesForwardAndLogQAgrees) {
+  const Geometry g({4, 8});
+  const U1 theory(g, 2.0);
+  const index_t n = 5, dof = theory.dof();
+  Flow flow(theory, gauge_architecture(), n);
+  flow.initialize(3);
+  amplify(flow, 2.0);
+  const Field z = uniform_links(n, dof, 21);
+  Field u("u", n, dof), z_back("z_back", n, dof);
+  BatchScalar lq_fwd("lq_fwd", n), lq_inv("lq_inv", n);
+  flow.forward(z, n, u, lq_fwd);
+  flow.inverse(u, n, z_back, lq_inv);
+  EXPECT_LT(max_angle_diff(to_host(z), to_host(z_back), n, dof), 1e-10);
+  const auto a = to_host(lq_fwd), b = to_host(lq_inv);
+  for (index_t i = 0; i < n; ++i) EXPECT_NEAR(a[i], b[i], 1e-10 * std::abs(a[i]));
+  EXPECT_GT(max_angle_diff(to_host(z), to_host(u), n, dof), 1e-2);  // not the identity
+  const auto uh = to_host(u);
+  for (index_t i = 0; i < n; ++i)
+    for (index_t l = 0; l < dof; ++l) {
+      EXPECT_GE(uh(i, l), 0.0);
+      EXPECT_LT(uh(i, l), two_pi);
+    }
+}
+
+TEST(U1Flow, LogDetMatchesBruteForceJacobian) {
+  const Geometry g({4, 4});
+  const U1 theory(g, 2.0);
+  const index_t dof = theory.dof();
+  Flow flow(theory, gauge_architecture(), 2 * dof);
+  flow.initialize(11);
+  amplify(flow, 2.0);
+  const Field z = uniform_links(1, dof, 5);
+  Field u("u", 1, dof);
+  BatchScalar lq("lq", 1), lr("lr", 1);
+  flow.forward(z, 1, u, lq);
+  flow.prior().log_density(z, 1, lr);
+  const double logdet = to_host(lr)[0] - to_host(lq)[0];
+  const double h = 1e-5;
+  Field out("out", 2 * dof, dof);
+  BatchScalar lq2("lq2", 2 * dof);
+  flow.forward(central_difference_batch(z, dof, h), 2 * dof, out, lq2);
+  const auto oh = to_host(out);
+  std::vector<double> J(dof * dof);
+  for (index_t i = 0; i < dof; ++i)
+    for (index_t j = 0; j < dof; ++j)
+      J[i * dof + j] = angle_diff(oh(2 * j, i), oh(2 * j + 1, i)) / (2 * h);
+  const double brute = log_abs_det(J, int(dof));
+  std::printf("  log|det J|: flow %.10f, brute force %.10f\n", logdet, brute);
+  EXPECT_GT(std::abs(logdet), 0.3);  // the layers do change volumes
+  EXPECT_NEAR(logdet, brute, 1e-6 * std::max(1.0, std::abs(brute)));
+}
+
+TEST(U1Flow, GaugeEquivariant) {
+  const Geometry g({8, 4});
+  const U1 theory(g, 2.0);
+  const index_t n = 3, dof = theory.dof(), V = g.volume();
+  Flow flow(theory, gauge_architecture(), n);
+  flow.initialize(8);
+  amplify(flow, 2.0);
+  const Field z = uniform_links(n, dof, 9);
+  Field u("u", n, dof), zg("zg", n, dof), ug("ug", n, dof);
+  BatchScalar lq("lq", n), lqg("lqg", n);
+  flow.forward(z, n, u, lq);
+  Kokkos::deep_copy(zg, z);
+  theory.gauge_transform(zg, n, random_field(n, V, 10, 3.0));
+  flow.forward(zg, n, ug, lqg);
+  const auto uh = to_host(u), ugh = to_host(ug);
+  double worst = 0;
+  for (index_t b = 0; b < n; ++b)
+    for (index_t x = 0; x < V; ++x)
+      worst = std::max(worst, std::abs(angle_diff(plaquette(g, uh, b, x), plaquette(g, ugh, b, x))));
+  EXPECT_LT(worst, 1e-10);  // every plaquette (and so every loop) agrees
+  EXPECT_GT(max_angle_diff(uh, ugh, n, dof), 1e-2);  // the links themselves differ by the gauge
+  for (index_t b = 0; b < n; ++b) EXPECT_NEAR(to_host(lq)[b], to_host(lqg)[b], 1e-10);
+}
+
+TEST(U1Flow, MasksNeedMultiplesOfFour) {
+  for (const auto& shape : {std::vector<int>{6, 8}, std::vector<int>{8, 10}}) {
+    const U1 theory(Geometry(shape), 1.0);
+    try {
+      Flow flow(theory, gauge_architecture(), 1);
+      ADD_FAILURE() << "no error";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("lattice.shape:", 0), 0u) << e.what();
+    }
+  }
+  const U1 three(Geometry({4, 4, 4}), 1.0);
+  EXPECT_THROW(Flow(three, gauge_architecture(), 1), InputError);
+  FlowArchitecture affine = gauge_architecture();
+  affine.coupling_type = "affine";
+  EXPECT_THROW(Flow(U1(Geometry({4, 4}), 1.0), affine, 1), InputError);
+}
+
+// Every partial derivative of the NCP map against central differences,
+// f monotone and a bijection of the circle, and the inverse to 1e-12.
+TEST(U1Flow, NcpMapDerivativesAndInverse) {
+  std::mt19937_64 gen(4);
+  std::normal_distribution<double> normal(0.0, 1.5);
+  std::uniform_real_distribution<double> u(0.0, two_pi);
+  for (int K : {1, 2, 5}) {
+    for (int trial = 0; trial < 50; ++trial) {
+      double p[kMaxCircleParams];
+      for (int c = 0; c <= K; ++c) p[c] = normal(gen);
+      const double x = trial < 3 ? std::vector<double>{0.0, 1e-9, two_pi - 1e-9}[trial] : u(gen);
+      CircleMapPartials m;
+      NcpCircleMap::evaluate(x, p, K, m);
+      const double h = 1e-6;
+      auto at = [&](double xx, const double* pp) {
+        CircleMapPartials r;
+        NcpCircleMap::evaluate(xx, pp, K, r);
+        return r;
+      };
+      const auto xp = at(x + h, p), xm = at(x - h, p);
+      EXPECT_NEAR(angle_diff(xp.y, xm.y) / (2 * h), m.dy_dx, 1e-6 * std::max(1.0, m.dy_dx));
+      EXPECT_NEAR(std::log(m.dy_dx), m.log_dy_dx, 1e-12);
+      EXPECT_NEAR((xp.log_dy_dx - xm.log_dy_dx) / (2 * h), m.d_log_dx,
+                  1e-6 * std::max(1.0, std::abs(m.d_log_dx)));
+      for (int c = 0; c <= K; ++c) {
+        double q[kMaxCircleParams];
+        std::copy(p, p + K + 1, q);
+        q[c] = p[c] + h;
+        const auto cp = at(x, q);
+        q[c] = p[c] - h;
+        const auto cm = at(x, q);
+        EXPECT_NEAR(angle_diff(cp.y, cm.y) / (2 * h), m.dy_dp[c], 1e-6 * std::max(1.0, std::abs(m.dy_dp[c])));
+        EXPECT_NEAR((cp.log_dy_dx - cm.log_dy_dx) / (2 * h), m.d_log_dp[c],
+                    1e-6 * std::max(1.0, std::abs(m.d_log_dp[c])));
+      }
+      EXPECT_GT(m.dy_dx, 0.0);
+      EXPECT_GE(m.y, 0.0);
+      EXPECT_LT(m.y, two_pi);
+      const double back = NcpCircleMap::inverse(m.y, p, K);
+      EXPECT_LT(std::abs(angle_diff(back, x)), 1e-12) << "K " << K << " x " << x;
+    }
+    // degree 1: y - t runs once around the circle, increasing
+    double p[kMaxCircleParams];
+    for (int c = 0; c <= K; ++c) p[c] = normal(gen);
+    double previous = -1, turned = 0;
+    for (int i = 0; i <= 4000; ++i) {
+      CircleMapPartials m;
+      NcpCircleMap::evaluate(two_pi * i / 4000.0, p, K, m);
+      const double unrotated = std::fmod(m.y - p[K] + 2 * two_pi, two_pi);
+      if (previous >= 0) turned += angle_diff(unrotated, previous);
+      previous = unrotated;
+    }
+    EXPECT_NEAR(turned, two_pi, 1e-9);
+  }
+  // zero parameters: the identity
+  double zero[kMaxCircleParams] = {};
+  CircleMapPartials m;
+  NcpCircleMap::evaluate(1.234, zero, 3, m);
+  EXPECT_NEAR(m.y, 1.234, 1e-15);
+  EXPECT_NEAR(m.dy_dx, 1.0, 1e-15);
+}
+
+namespace {
+
+double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
+  trainer.loss_and_gradient(0, true);
+  const auto grads = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().grads());
+  auto params = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().values());
+  const index_t P = flow.parameters().size();
+  const double h = 1e-6;
+  double worst = 0, scale = 1;
+  for (index_t i = 0; i < P; ++i) scale = std::max(scale, std::abs(grads(i)));
+  for (index_t i = 0; i < P; ++i) {
+    const double keep = params(i);
+    double L[2];
+    for (int s = 0; s < 2; ++s) {
+      params(i) = keep + (s ? -h : h);
+      Kokkos::deep_copy(flow.parameters().values(), params);
+      L[s] = trainer.loss_and_gradient(0, false);
+    }
+    params(i) = keep;
+    worst = std::max(worst, std::abs((L[0] - L[1]) / (2 * h) - grads(i)));
+  }
+  Kokkos::deep_copy(flow.parameters().values(), params);
+  std::printf("  %lld parameters, max |fd - analytic| / scale = %.2e (scale %.3g)\n",
+              (long long)P, worst / scale, scale);
+  return worst / scale;
+}
+
+}  // namespace
+
+TEST(U1Flow, ReverseKlGradientMatchesFiniteDifferences) {
+  const Geometry g({4, 4});
+  const U1 theory(g, 2.0);
+  Flow flow(theory, gauge_architecture(), 3);
+  flow.initialize(5);
+  amplify(flow, 3.0);
+  ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 3, AdamOptions{}, 77);
+  EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
+}
+
+TEST(U1Flow, ForwardKlGradientMatchesFiniteDifferences) {
+  const Geometry g({4, 4});
+  const U1 theory(g, 2.0);
+  Flow flow(theory, gauge_architecture(), 3);
+  flow.initialize(5);
+  amplify(flow, 3.0);
+  const Field data = uniform_links(5, theory.dof(), 31);
+  ForwardKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, data, 3, AdamOptions{}, 77);
+  EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
+}
+
+// inverse_backward also leaves d(log q)/d(links): against central differences.
+TEST(U1Flow, InverseBackwardGivesTheLinkGradientOfLogQ) {
+  const Geometry g({4, 4});
+  const U1 theory(g, 2.0);
+  const index_t dof = theory.dof();
+  Flow flow(theory, gauge_architecture(), 2 * dof);
+  flow.initialize(4);
+  amplify(flow, 2.0);
+  const Field u = uniform_links(1, dof, 12);
+  Field z("z", 2 * dof, dof), grad("grad", 2 * dof, dof);
+  BatchScalar lq("lq", 2 * dof), ones("ones", 2 * dof);
+  Kokkos::deep_copy(ones, 1.0);
+  flow.inverse(u, 1, z, lq);
+  flow.parameters().zero_grads();
+  flow.inverse_backward(ones, 1, grad);
+  const auto analytic = to_host(grad);
+  const double h = 1e-6;
+  flow.inverse(central_difference_batch(u, dof, h), 2 * dof, z, lq);
+  const auto l = to_host(lq);
+  double worst = 0, largest = 0;
+  for (index_t j = 0; j < dof; ++j) largest = std::max(largest, std::abs(analytic(0, j)));
+  const double scale = std::max(1.0, largest);
+  for (index_t j = 0; j < dof; ++j)
+    worst = std::max(worst, std::abs((l[2 * j] - l[2 * j + 1]) / (2 * h) - analytic(0, j)));
+  std::printf("  max |fd - analytic| / scale = %.2e (largest %.3g)\n", worst / scale, largest);
+  EXPECT_GT(largest, 0.1);  // log q does depend on the links
+  EXPECT_LT(worst / scale, 1e-6);
+}
