@@ -2,6 +2,8 @@
 // Gamma-method results, binning error and flags, and the warnings.
 #include "analyze_json.hpp"
 
+#include <cmath>
+
 #include <cstdlib>
 #include <ostream>
 
@@ -40,6 +42,12 @@ void write_observable(JsonWriter& j, const ObservableAnalysis& o) {
   j.number(o.binned_error);
   j.key("binned_over_gamma");
   j.number(o.binned_over_gamma());
+  if (o.exact) {
+    j.key("exact");
+    j.number(*o.exact);
+    j.key("sigma_from_exact");
+    j.number(o.sigma_from_exact().value_or(std::nan("")));
+  }
   j.key("flags");
   j.begin_object();
   j.key("few_independent");

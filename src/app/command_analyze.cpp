@@ -57,7 +57,11 @@ int command_analyze(const std::vector<std::string>& paths, AnalyzeOutput format,
                   "tau_int", "bin/G");
     out << text;
   }
-  if (columns.size() == 2) out << "   [1]-[2]";
+  bool any_exact = false;
+  for (const auto& c : columns)
+    for (const auto& o : c.observables) any_exact = any_exact || o.exact.has_value();
+  if (columns.size() == 2) out << "   [1]-[2]     ";
+  if (any_exact) out << "   exact (each file's distance from it)";
   out << "\n";
   bool unreliable = false, disagree = false;
   for (const auto& row : observable_rows(columns)) {
@@ -76,10 +80,26 @@ int command_analyze(const std::vector<std::string>& paths, AnalyzeOutput format,
       }
       out << text;
     }
-    if (columns.size() == 2)
+    if (columns.size() == 2) {
       if (const auto sigma = difference_in_sigma(columns[0], columns[1], row)) {
         std::snprintf(text, sizeof text, "  %+6.2f sigma", *sigma);
         out << text;
+      } else if (any_exact) {
+        out << "              ";
+      }
+    }
+    for (const auto& c : columns)
+      if (const ObservableAnalysis* o = c.find(row); o && o->exact) {
+        std::snprintf(text, sizeof text, "   %.10g", *o->exact);
+        out << text;
+        for (const auto& each : columns)
+          if (const ObservableAnalysis* e = each.find(row); e && e->sigma_from_exact()) {
+            std::snprintf(text, sizeof text, " %+.2f", *e->sigma_from_exact());
+            out << text;
+          } else {
+            out << "   -";
+          }
+        break;
       }
     out << "\n";
   }

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "flowlat/core/config.hpp"
+#include "flowlat/core/error.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
+#include "flowlat/theory/theory.hpp"
 #include "reliability_warnings.hpp"
 
 namespace flowlat {
@@ -26,6 +29,22 @@ void add_observable(EnsembleAnalysis& a, const std::string& name, const std::vec
   const double ratio = o.binned_over_gamma();
   o.errors_disagree = ratio > kErrorRatioLimit || ratio < 1 / kErrorRatioLimit;
   a.observables.push_back(o);
+}
+
+// The theory's exact values at the file's point (none if the file's input no
+// longer builds a theory with this flowlat: the table just lacks them).
+std::vector<std::pair<std::string, double>> exact_values(const EnsembleReader& r) {
+  try {
+    Config config(r.config_value("theory.name"));
+    for (const auto& key : r.config_keys())
+      if (key.rfind("theory.", 0) == 0 && key != "theory.name" && config.has(key))
+        config.set(key, r.config_value(key));
+    config.set("lattice.shape", r.config_value("lattice.shape"));
+    const Geometry geometry(config.get_int_list("lattice.shape"));
+    return make_theory(config, geometry)->exact_expectations();
+  } catch (const InputError&) {
+    return {};
+  }
 }
 
 }  // namespace
@@ -102,6 +121,9 @@ EnsembleAnalysis analyze_ensemble(const std::string& path) {
       add_observable(a, "absM_per_site", data);
     }
   }
+  for (const auto& [name, value] : exact_values(r))
+    for (auto& o : a.observables)
+      if (o.name == name) o.exact = value;
   char text[320];
   // M of a theory with a phi -> -phi symmetry: <M> = 0 exactly, so a
   // significant mean says the chain did not cross between the two signs

@@ -25,7 +25,14 @@ struct ObservableAnalysis {
   // binning and Gamma-method errors differ by more than a factor 1.5: at least
   // one has not converged (the table's '?')
   bool errors_disagree = false;
+  // The exact expectation value where the theory knows it at this point
+  // (free phi4, U(1) on the 2D torus), and the mean's distance from it.
+  std::optional<double> exact;
   double binned_over_gamma() const { return gamma.error > 0 ? binned_error / gamma.error : 1; }
+  std::optional<double> sigma_from_exact() const {
+    if (!exact || !(gamma.error > 0)) return std::nullopt;
+    return (gamma.mean - *exact) / gamma.error;
+  }
 };
 
 struct EnsembleAnalysis {
