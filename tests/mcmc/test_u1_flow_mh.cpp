@@ -41,5 +41,5 @@ TEST(U1ExactPoint, FlowMhWithTheTrainedModel) {
 }
 
 TEST(U1ExactPoint, FlowMhWithAnUnderTrainedModel) {
-  check_model("flow-MH, under-trained", "u1_8x8_b2_early.model.h5", 240, 0.0, 0.3);
+  check_model("flow-MH, under-trained", "u1_8x8_b2_early.model.h5", 320, 0.0, 0.3);
 }

@@ -9,6 +9,7 @@
 #include "flowlat/flow/flow_architecture.hpp"
 #include "flowlat/flow/flow_stack.hpp"
 #include "flowlat/theory/u1/u1_circle_maps.hpp"
+#include "flowlat/theory/u1/u1_exact.hpp"
 #include "flowlat/theory/u1/u1_gauge_coupling.hpp"
 #include "flowlat/theory/u1/u1_heat_bath.hpp"
 #include "flowlat/theory/u1/u1_observables.hpp"
@@ -102,7 +103,16 @@ std::unique_ptr<ObservableSet> U1::observables(index_t max_batch) const {
   return std::make_unique<U1Observables>(*this, max_batch);
 }
 
-std::vector<std::pair<std::string, double>> U1::exact_expectations() const { return {}; }
+std::vector<std::pair<std::string, double>> U1::exact_expectations() const {
+  if (geometry().dim() != 2) return {};
+  const long long V = geometry().volume();
+  const double plaquette = u1_exact::mean_plaquette(beta_, V);
+  const double q2 = u1_exact::mean_q2(beta_, V);
+  return {{"plaquette", plaquette},
+          {"action_density", -beta_ * plaquette},  // one plaquette per site in 2D
+          {"Q2", q2},
+          {"chi_t", q2 / double(V)}};
+}
 
 std::unique_ptr<ChainUpdate> U1::local_update(const Config& config, std::uint64_t seed,
                                               std::int64_t first_chain, index_t capacity) const {
