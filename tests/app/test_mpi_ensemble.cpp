@@ -16,10 +16,12 @@ namespace {
 std::string run_at(const std::string& command, int ranks, const std::string& extra) {
   const std::string out =
       testing::TempDir() + "mpi_" + command + "_np" + std::to_string(ranks) + ".h5";
-  const auto r = run_flowlat(command +
-                                 " --lattice.shape=6,4 --run.overwrite=true --run.flush_every=3"
-                                 " --run.output=" +
-                                 out + " " + extra,
+  // 6x4 unless the test names its lattice
+  const std::string shape =
+      extra.find("--lattice.shape") == std::string::npos ? " --lattice.shape=6,4" : "";
+  const auto r = run_flowlat(command + shape +
+                                 " --run.overwrite=true --run.flush_every=3 --run.output=" + out +
+                                 " " + extra,
                              ranks);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return out;
@@ -75,4 +77,25 @@ TEST(MpiEnsemble, InspectPrintsTheEnsemble) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (const char* what : {"phi4", "6x4", "m2", "lambda", "absM", "accept", "complete"})
     EXPECT_NE(r.out.find(what), std::string::npos) << what << " missing in:\n" << r.out;
+}
+
+// U(1): the same chains on any rank count, for HMC, the heat bath, and flow-MH
+// with a gauge-equivariant model.
+TEST(MpiEnsemble, U1ChainsOnOneTwoThreeRanks) {
+  const std::string u1 = "--theory.name=u1 --lattice.shape=8,4 ";
+  const std::string hmc = u1 + "--hmc.chains=3 --hmc.thermalization=5 --hmc.trajectories=12";
+  expect_same_ensemble(run_at("hmc", 1, hmc), run_at("hmc", 3, hmc), 3);
+  const std::string hb = u1 + "--metropolis.chains=2 --metropolis.thermalization=3 --metropolis.sweeps=9";
+  expect_same_ensemble(run_at("metropolis", 1, hb), run_at("metropolis", 2, hb), 2);
+  const EnsembleReader r(run_at("metropolis", 1, hb));
+  EXPECT_EQ(r.field_shape(), (std::vector<std::int64_t>{2, 8, 4}));
+  EXPECT_EQ(r.config_value("theory.beta"), "2");
+
+  const std::string model = testing::TempDir() + "mpi_u1.model.h5";
+  const auto t = run_flowlat("train " + u1 + "--flow.layers=4 --flow.hidden=4 --train.steps=10 "
+                             "--train.batch=8 --run.overwrite=true --flow.model=" + model, 1);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const std::string sample = u1 + "--flow.layers=4 --flow.hidden=4 --flow.model=" + model +
+                             " --sample.proposals=60 --sample.batch=16 --sample.thermalization=4";
+  expect_same_ensemble(run_at("sample", 1, sample), run_at("sample", 2, sample), 1);
 }

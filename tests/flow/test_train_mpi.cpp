@@ -9,6 +9,7 @@
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/theory/phi4/phi4.hpp"
+#include "flowlat/theory/u1/u1.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -29,21 +30,35 @@ std::unique_ptr<FlowTrainer> make_trainer(Loss loss, const MpiContext& mpi, Flow
 
 }  // namespace
 
-class TrainMpiLosses : public ::testing::TestWithParam<Loss> {};
+struct TrainCase {
+  Loss loss;
+  bool gauge;  // U(1) with the gauge-equivariant flow, else phi4 with affine couplings
+};
+
+class TrainMpiLosses : public ::testing::TestWithParam<TrainCase> {};
 
 TEST_P(TrainMpiLosses, SameCurveAsOneRankAndIdenticalParameters) {
   const Geometry g({4, 4});
-  const Phi4 theory(g, -4.0, 8.0);
+  std::unique_ptr<Theory> theory_ptr;
+  FlowArchitecture architecture = tiny_architecture();
+  if (GetParam().gauge) {
+    theory_ptr = std::make_unique<U1>(g, 2.0);
+    architecture.coupling_type = "ncp";
+    architecture.coupling.final_activation = Activation::Identity;
+  } else {
+    theory_ptr = std::make_unique<Phi4>(g, -4.0, 8.0);
+  }
+  const Theory& theory = *theory_ptr;
   const index_t batch = 7;  // not a multiple of the rank count
   AdamOptions adam;
   adam.lr = 5e-3;
 
-  Flow parallel_flow(Phi4(g, -4.0, 8.0), tiny_architecture(), batch), serial_flow(Phi4(g, -4.0, 8.0), tiny_architecture(), batch);
+  Flow parallel_flow(theory, architecture, batch), serial_flow(theory, architecture, batch);
   parallel_flow.initialize(17);
   serial_flow.initialize(17);
   const MpiContext world(MPI_COMM_WORLD), self(MPI_COMM_SELF);
-  const auto parallel = make_trainer(GetParam(), world, parallel_flow, theory, batch, adam);
-  const auto serial = make_trainer(GetParam(), self, serial_flow, theory, batch, adam);
+  const auto parallel = make_trainer(GetParam().loss, world, parallel_flow, theory, batch, adam);
+  const auto serial = make_trainer(GetParam().loss, self, serial_flow, theory, batch, adam);
   for (int t = 0; t < 15; ++t) {
     const auto a = parallel->step(), b = serial->step();
     EXPECT_NEAR(a.loss, b.loss, 1e-10 * std::abs(b.loss)) << "step " << t;
@@ -62,7 +77,11 @@ TEST_P(TrainMpiLosses, SameCurveAsOneRankAndIdenticalParameters) {
   for (int i = 0; i < P; ++i) ASSERT_EQ(lo[i], hi[i]) << "parameter " << i << " differs across ranks";
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, TrainMpiLosses, ::testing::Values(Loss::ReverseKl, Loss::ForwardKl));
+INSTANTIATE_TEST_SUITE_P(Losses, TrainMpiLosses,
+                         ::testing::Values(TrainCase{Loss::ReverseKl, false},
+                                           TrainCase{Loss::ForwardKl, false},
+                                           TrainCase{Loss::ReverseKl, true},
+                                           TrainCase{Loss::ForwardKl, true}));
 
 // Forward KL without the figures (no flow batch): the same parameters, bit
 // for bit, and NaN figures.
