@@ -30,11 +30,14 @@ const char* kUsage =
     "  sample      flow independence Metropolis-Hastings chain   (inputs/phi4_sample.ini)\n"
     "  hybrid      chains of HMC trajectories + flow proposals  (inputs/phi4_hybrid.ini)\n"
     "  hmc         independent HMC chains            (inputs/phi4_hmc.ini)\n"
-    "  metropolis  checkerboard local Metropolis     (inputs/phi4_metropolis.ini)\n"
+    "  metropolis  the theory's local update: phi4 checkerboard Metropolis,\n"
+    "              U(1) heat bath + over-relaxation (inputs/phi4_metropolis.ini)\n"
     "  inspect F   print what an HDF5 file holds\n"
     "  analyze F.. Gamma-method table of every observable, files side by side\n"
     "              (--json: the same numbers as JSON on stdout)\n"
-    "Without --config the built-in defaults are used; `flowlat keys` lists every key.\n";
+    "Theories: --theory.name=phi4 (the default) or u1 (inputs/u1_*.ini).\n"
+    "Without --config the built-in defaults are used; `flowlat keys` lists every key\n"
+    "(`flowlat keys --theory.name=u1`: those of U(1)).\n";
 
 // Splits the command line: --kokkos-* options go to `kokkos` (checked there),
 // --config names the input file, --section.key=value are overrides.
@@ -113,7 +116,9 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
     return mpi.is_root() ? command_analyze(inv.positional, format, std::cout) : 0;
   }
   if (inv.command == "keys") {
-    if (mpi.is_root()) std::cout << Config().resolved_text(/*with_help=*/true);
+    // the keys of the default theory, or of the one named: keys --theory.name=u1
+    if (mpi.is_root())
+      std::cout << Config::load(inv.config_path, inv.overrides).resolved_text(/*with_help=*/true);
     return 0;
   }
   if (inv.command == "--version" || inv.command == "version") {

@@ -20,8 +20,9 @@ const std::vector<KeySpec>& all_keys() {
       keys::text("run.output", "runs/phi4_hmc.h5", "HDF5 file the run writes"),
       keys::boolean("run.overwrite", "false", "replace an existing output file"),
       keys::choice("run.start", "cold", {"cold", "hot"},
-                 "initial field: cold = zero, hot = unit normal per site (far from "
-                 "equilibrium at strong coupling: needs small MD steps)"),
+                   "initial field: cold = zero (phi4: phi = 0; u1: unit links), hot = random "
+                   "(phi4: unit normal per site, far from equilibrium at strong coupling: needs "
+                   "small MD steps; u1: Haar-random links)"),
       keys::real("run.flush_seconds", "30",
                "seconds between writes of the buffered output to the file (a killed job loses "
                "about this much; 0: after every update)",
