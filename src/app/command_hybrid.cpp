@@ -15,7 +15,7 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
   const auto theory = make_theory(config, geometry);
   const std::string model_path = config.get_string("flow.model");
   const ModelFileContents model = read_model_file(model_path);
-  check_model_matches(model, config, model_path);
+  check_model_matches(model, config, model_path, config.get_bool("hybrid.transfer"));
   const OutputLock lock = prepare_output(mpi, config, "run.output", {"flow.model"});
 
   const ChainRange local = mpi.split(config.get_int("hybrid.chains"));

@@ -68,6 +68,9 @@ const std::vector<KeySpec>& all_keys() {
               kMaxStep),
       keys::integer("hybrid.chains", "4", "independent chains, spread over the ranks", 1, kMaxStep),
       keys::integer("hybrid.flow_proposals", "4", "flow proposals after each HMC trajectory", 0, 1024),
+      keys::boolean("hybrid.transfer", "false",
+                    "use a model trained on another lattice.shape (same dimension), as "
+                    "sample.transfer"),
 
       keys::integer("flow.layers", "16", "coupling layers (each with its own mask; see flow.coupling)", 1,
               1024),
