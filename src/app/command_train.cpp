@@ -98,6 +98,8 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
 
   // A model to continue from: read (every rank, read-only) and checked
   // before anything is written.
+  if (config.get_bool("train.transfer") && init_path.empty())
+    throw InputError("train.transfer: only used with train.init_model (a model to fine-tune)");
   std::optional<ModelFileContents> init;
   if (!init_path.empty()) {
     try {
@@ -105,7 +107,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     } catch (const InputError& e) {
       throw InputError(std::string("train.init_model: ") + e.what());
     }
-    check_model_matches(*init, config, init_path);
+    check_model_matches(*init, config, init_path, config.get_bool("train.transfer"));
     if (init->adam_step > steps)
       throw InputError("train.steps: the model in '" + init_path + "' has already taken " +
                        std::to_string(init->adam_step) + " steps; set train.steps >= " +

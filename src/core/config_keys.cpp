@@ -109,6 +109,9 @@ const std::vector<KeySpec>& all_keys() {
       keys::text("train.init_model", "",
                  "continue training from this model file (parameters and Adam state); "
                  "empty = fresh initialisation from run.seed"),
+      keys::boolean("train.transfer", "false",
+                    "train.init_model may have been trained on another lattice.shape (same "
+                    "dimension): fine-tune it on this one"),
 
       keys::integer("sample.proposals", "10000", "flow proposals recorded after thermalization", 0,
               kMaxStep),

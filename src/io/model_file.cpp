@@ -425,7 +425,7 @@ void check_model_matches(const ModelFileContents& model, const Config& config,
     if (model.shape != shape)
       throw InputError("lattice.shape: model file '" + path + "' was trained with lattice.shape = " +
                        comma_list(model.shape) + ", this run has " + comma_list(shape) +
-                       " (flowlat sample can use it on another lattice with sample.transfer = true)");
+                       " (sample.transfer, hybrid.transfer and train.transfer = true use it on another lattice)");
   } else if (model.shape.size() != shape.size()) {
     throw InputError("lattice.shape: model file '" + path + "' was trained in " +
                      std::to_string(model.shape.size()) + " dimensions (lattice.shape = " +
