@@ -394,3 +394,35 @@ TEST_F(BadInput, SampleDoesNotWriteOverItsModel) {
   EXPECT_EQ(more.exit_code, 0) << more.err;
   fs::remove(model);
 }
+
+// A theory's keys exist only in its runs; U(1)'s lattices are checked where
+// its updates and flows need them.
+TEST_F(BadInput, TheoryKeysAndU1Lattices) {
+  const std::string u1 = "hmc --theory.name=u1 --run.output=" + output_;
+  expect_one_line_error(run_flowlat(u1 + " --theory.m2=-4"), "theory.m2");
+  expect_one_line_error(run_flowlat(u1 + " --flow.equivariance=z2"), "flow.equivariance");
+  expect_one_line_error(run_flowlat("hmc --theory.beta=2 --run.output=" + output_), "theory.beta");
+  expect_one_line_error(run_flowlat("hmc --theory.name=su3 --run.output=" + output_), "theory.name");
+  const auto ini = write_ini("u1_phi4_key.ini", "[theory]\nname = u1\nlambda = 3\n");
+  expect_one_line_error(run_flowlat("hmc --config " + ini + " --run.output=" + output_),
+                        "theory.lambda");
+  expect_one_line_error(run_flowlat(u1 + " --theory.beta=-1"), "theory.beta");
+  expect_one_line_error(run_flowlat(u1 + " --lattice.shape=16"), "lattice.shape");
+  expect_one_line_error(
+      run_flowlat("metropolis --theory.name=u1 --lattice.shape=8,7 --run.output=" + output_),
+      "lattice.shape");
+  const std::string model = " --flow.model=" + output_ + ".model.h5";
+  expect_one_line_error(run_flowlat("train --theory.name=u1 --lattice.shape=6,8" + model),
+                        "lattice.shape");
+  expect_one_line_error(run_flowlat("train --theory.name=u1 --lattice.shape=4,4,4" + model),
+                        "lattice.shape");
+  expect_one_line_error(run_flowlat("train --theory.name=u1 --flow.components=0" + model),
+                        "flow.components");
+  expect_one_line_error(run_flowlat("train --theory.name=u1 --flow.coupling=affine" + model),
+                        "flow.coupling");
+  // a model of the other theory
+  const std::string phi4_model = std::string(FLOWLAT_SOURCE_DIR) + "/tests/data/phi4_8x8_z2.model.h5";
+  expect_one_line_error(run_flowlat("sample --theory.name=u1 --flow.model=" + phi4_model +
+                                    " --run.output=" + output_),
+                        "theory.name");
+}
