@@ -5,18 +5,24 @@
 
 namespace flowlat::math {
 #if KOKKOS_VERSION >= 30700
+using Kokkos::atan2;
 using Kokkos::cos;
 using Kokkos::exp;
 using Kokkos::fabs;
+using Kokkos::floor;
 using Kokkos::log;
+using Kokkos::log1p;
 using Kokkos::sin;
 using Kokkos::sqrt;
 using Kokkos::tanh;
 #else
+using Kokkos::Experimental::atan2;
 using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
 using Kokkos::Experimental::fabs;
+using Kokkos::Experimental::floor;
 using Kokkos::Experimental::log;
+using Kokkos::Experimental::log1p;
 using Kokkos::Experimental::sin;
 using Kokkos::Experimental::sqrt;
 using Kokkos::Experimental::tanh;
