@@ -1,8 +1,9 @@
 // The gauge-equivariant U(1) flow: invertibility, log q from both
 // directions, log|det J| against the brute-force Jacobian, gauge
 // equivariance (every gauge-invariant quantity of f(g.U) equals that of
-// f(U), log q is gauge invariant), the circle map's derivatives, and the
-// hand-written reverse- and forward-KL gradients against central differences.
+// f(U), log q is gauge invariant), and the hand-written reverse- and
+// forward-KL gradients against central differences, for both circle maps
+// (the maps themselves: tests/flow/test_circle_maps.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +14,6 @@
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/theory/u1/u1.hpp"
-#include "flowlat/theory/u1/u1_circle_maps.hpp"
 
 using namespace flowlat;
 using namespace flowlat::testing_support;
@@ -22,10 +22,11 @@ namespace {
 
 const double two_pi = 2 * M_PI;
 
-FlowArchitecture gauge_architecture(int layers = 8, int components = 2) {
+FlowArchitecture gauge_architecture(const std::string& coupling = "ncp", int layers = 8,
+                                    int components = 2) {
   FlowArchitecture a;
   a.n_layers = layers;
-  a.coupling_type = "ncp";
+  a.coupling_type = coupling;
   a.coupling.hidden = {4, 4};
   a.coupling.kernel = 3;
   a.coupling.components = components;
@@ -69,11 +70,13 @@ void amplify(Flow& flow, double factor) {
 
 }  // namespace
 
-TEST(U1Flow, InverseUndoesForwardAndLogQAgrees) {
+class U1FlowMaps : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(U1FlowMaps, InverseUndoesForwardAndLogQAgrees) {
   const Geometry g({4, 8});
   const U1 theory(g, 2.0);
   const index_t n = 5, dof = theory.dof();
-  Flow flow(theory, gauge_architecture(), n);
+  Flow flow(theory, gauge_architecture(GetParam()), n);
   flow.initialize(3);
   amplify(flow, 2.0);
   const Field z = uniform_links(n, dof, 21);
@@ -93,11 +96,11 @@ TEST(U1Flow, InverseUndoesForwardAndLogQAgrees) {
     }
 }
 
-TEST(U1Flow, LogDetMatchesBruteForceJacobian) {
+TEST_P(U1FlowMaps, LogDetMatchesBruteForceJacobian) {
   const Geometry g({4, 4});
   const U1 theory(g, 2.0);
   const index_t dof = theory.dof();
-  Flow flow(theory, gauge_architecture(), 2 * dof);
+  Flow flow(theory, gauge_architecture(GetParam()), 2 * dof);
   flow.initialize(11);
   amplify(flow, 2.0);
   const Field z = uniform_links(1, dof, 5);
@@ -121,11 +124,11 @@ TEST(U1Flow, LogDetMatchesBruteForceJacobian) {
   EXPECT_NEAR(logdet, brute, 1e-6 * std::max(1.0, std::abs(brute)));
 }
 
-TEST(U1Flow, GaugeEquivariant) {
+TEST_P(U1FlowMaps, GaugeEquivariant) {
   const Geometry g({8, 4});
   const U1 theory(g, 2.0);
   const index_t n = 3, dof = theory.dof(), V = g.volume();
-  Flow flow(theory, gauge_architecture(), n);
+  Flow flow(theory, gauge_architecture(GetParam()), n);
   flow.initialize(8);
   amplify(flow, 2.0);
   const Field z = uniform_links(n, dof, 9);
@@ -162,68 +165,6 @@ TEST(U1Flow, MasksNeedMultiplesOfFour) {
   EXPECT_THROW(Flow(U1(Geometry({4, 4}), 1.0), affine, 1), InputError);
 }
 
-// Every partial derivative of the NCP map against central differences,
-// f monotone and a bijection of the circle, and the inverse to 1e-12.
-TEST(U1Flow, NcpMapDerivativesAndInverse) {
-  std::mt19937_64 gen(4);
-  std::normal_distribution<double> normal(0.0, 1.5);
-  std::uniform_real_distribution<double> u(0.0, two_pi);
-  for (int K : {1, 2, 5}) {
-    for (int trial = 0; trial < 50; ++trial) {
-      double p[kMaxCircleParams];
-      for (int c = 0; c <= K; ++c) p[c] = normal(gen);
-      const double x = trial < 3 ? std::vector<double>{0.0, 1e-9, two_pi - 1e-9}[trial] : u(gen);
-      CircleMapPartials m;
-      NcpCircleMap::evaluate(x, p, K, m);
-      const double h = 1e-6;
-      auto at = [&](double xx, const double* pp) {
-        CircleMapPartials r;
-        NcpCircleMap::evaluate(xx, pp, K, r);
-        return r;
-      };
-      const auto xp = at(x + h, p), xm = at(x - h, p);
-      EXPECT_NEAR(angle_diff(xp.y, xm.y) / (2 * h), m.dy_dx, 1e-6 * std::max(1.0, m.dy_dx));
-      EXPECT_NEAR(std::log(m.dy_dx), m.log_dy_dx, 1e-12);
-      EXPECT_NEAR((xp.log_dy_dx - xm.log_dy_dx) / (2 * h), m.d_log_dx,
-                  1e-6 * std::max(1.0, std::abs(m.d_log_dx)));
-      for (int c = 0; c <= K; ++c) {
-        double q[kMaxCircleParams];
-        std::copy(p, p + K + 1, q);
-        q[c] = p[c] + h;
-        const auto cp = at(x, q);
-        q[c] = p[c] - h;
-        const auto cm = at(x, q);
-        EXPECT_NEAR(angle_diff(cp.y, cm.y) / (2 * h), m.dy_dp[c], 1e-6 * std::max(1.0, std::abs(m.dy_dp[c])));
-        EXPECT_NEAR((cp.log_dy_dx - cm.log_dy_dx) / (2 * h), m.d_log_dp[c],
-                    1e-6 * std::max(1.0, std::abs(m.d_log_dp[c])));
-      }
-      EXPECT_GT(m.dy_dx, 0.0);
-      EXPECT_GE(m.y, 0.0);
-      EXPECT_LT(m.y, two_pi);
-      const double back = NcpCircleMap::inverse(m.y, p, K);
-      EXPECT_LT(std::abs(angle_diff(back, x)), 1e-12) << "K " << K << " x " << x;
-    }
-    // degree 1: y - t runs once around the circle, increasing
-    double p[kMaxCircleParams];
-    for (int c = 0; c <= K; ++c) p[c] = normal(gen);
-    double previous = -1, turned = 0;
-    for (int i = 0; i <= 4000; ++i) {
-      CircleMapPartials m;
-      NcpCircleMap::evaluate(two_pi * i / 4000.0, p, K, m);
-      const double unrotated = std::fmod(m.y - p[K] + 2 * two_pi, two_pi);
-      if (previous >= 0) turned += angle_diff(unrotated, previous);
-      previous = unrotated;
-    }
-    EXPECT_NEAR(turned, two_pi, 1e-9);
-  }
-  // zero parameters: the identity
-  double zero[kMaxCircleParams] = {};
-  CircleMapPartials m;
-  NcpCircleMap::evaluate(1.234, zero, 3, m);
-  EXPECT_NEAR(m.y, 1.234, 1e-15);
-  EXPECT_NEAR(m.dy_dx, 1.0, 1e-15);
-}
-
 namespace {
 
 double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
@@ -253,20 +194,20 @@ double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
 
 }  // namespace
 
-TEST(U1Flow, ReverseKlGradientMatchesFiniteDifferences) {
+TEST_P(U1FlowMaps, ReverseKlGradientMatchesFiniteDifferences) {
   const Geometry g({4, 4});
   const U1 theory(g, 2.0);
-  Flow flow(theory, gauge_architecture(), 3);
+  Flow flow(theory, gauge_architecture(GetParam()), 3);
   flow.initialize(5);
   amplify(flow, 3.0);
   ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 3, AdamOptions{}, 77);
   EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
 }
 
-TEST(U1Flow, ForwardKlGradientMatchesFiniteDifferences) {
+TEST_P(U1FlowMaps, ForwardKlGradientMatchesFiniteDifferences) {
   const Geometry g({4, 4});
   const U1 theory(g, 2.0);
-  Flow flow(theory, gauge_architecture(), 3);
+  Flow flow(theory, gauge_architecture(GetParam()), 3);
   flow.initialize(5);
   amplify(flow, 3.0);
   const Field data = uniform_links(5, theory.dof(), 31);
@@ -275,11 +216,11 @@ TEST(U1Flow, ForwardKlGradientMatchesFiniteDifferences) {
 }
 
 // inverse_backward also leaves d(log q)/d(links): against central differences.
-TEST(U1Flow, InverseBackwardGivesTheLinkGradientOfLogQ) {
+TEST_P(U1FlowMaps, InverseBackwardGivesTheLinkGradientOfLogQ) {
   const Geometry g({4, 4});
   const U1 theory(g, 2.0);
   const index_t dof = theory.dof();
-  Flow flow(theory, gauge_architecture(), 2 * dof);
+  Flow flow(theory, gauge_architecture(GetParam()), 2 * dof);
   flow.initialize(4);
   amplify(flow, 2.0);
   const Field u = uniform_links(1, dof, 12);
@@ -302,3 +243,5 @@ TEST(U1Flow, InverseBackwardGivesTheLinkGradientOfLogQ) {
   EXPECT_GT(largest, 0.1);  // log q does depend on the links
   EXPECT_LT(worst / scale, 1e-6);
 }
+
+INSTANTIATE_TEST_SUITE_P(CircleMaps, U1FlowMaps, ::testing::Values("ncp", "spline"));

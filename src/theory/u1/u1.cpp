@@ -132,15 +132,21 @@ FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore& s
                  std::shared_ptr<ConvWorkspace> w) -> std::unique_ptr<CouplingLayer> {
          return std::make_unique<U1GaugeCoupling<NcpCircleMap>>(g, m, o, s, name, cap,
                                                                 std::move(w));
+       }},
+      {"spline", [](const Geometry& g, const U1GaugeMask& m, const CouplingOptions& o,
+                    ParameterStore& s, const std::string& name, index_t cap,
+                    std::shared_ptr<ConvWorkspace> w) -> std::unique_ptr<CouplingLayer> {
+         return std::make_unique<U1GaugeCoupling<SplineCircleMap>>(g, m, o, s, name, cap,
+                                                                   std::move(w));
        }}};
   Make make = nullptr;
   for (const auto& [name, f] : couplings)
     if (architecture.coupling_type == name) make = f;
   if (!make)
     throw InputError("flow.coupling: '" + architecture.coupling_type +
-                     "' is not a coupling of u1 (expected ncp)");
-  if (architecture.coupling.components + 1 > kMaxCircleParams)
-    throw InputError("flow.components: at most " + std::to_string(kMaxCircleParams - 1));
+                     "' is not a coupling of u1 (expected ncp|spline)");
+  if (architecture.coupling.components > kMaxCircleComponents)
+    throw InputError("flow.components: at most " + std::to_string(kMaxCircleComponents));
   FlowStack stack;
   stack.prior = std::make_unique<UniformAnglePrior>();
   // The couplings run one after another: one workspace for all their convolutions.

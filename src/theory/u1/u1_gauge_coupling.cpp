@@ -231,5 +231,6 @@ void U1GaugeCoupling<Map>::backpropagate(const ParamVector& params, const Field&
 }
 
 template class U1GaugeCoupling<NcpCircleMap>;
+template class U1GaugeCoupling<SplineCircleMap>;
 
 }  // namespace flowlat

@@ -18,11 +18,12 @@ TheoryPlugin u1_plugin() {
       keys::real("theory.beta", "2", "inverse coupling beta of the Wilson action", 0),
       keys::integer("metropolis.overrelaxation", "2",
                     "over-relaxation sweeps after each heat-bath sweep", 0, 1024),
-      keys::choice("flow.coupling", "ncp", {"ncp"},
+      keys::choice("flow.coupling", "ncp", {"ncp", "spline"},
                    "gauge-equivariant coupling on plaquettes: ncp = mixture of non-compact "
-                   "projections and a rotation (Kanwar et al.)"),
+                   "projections and a rotation (Kanwar et al.; the tutorial), spline = circular "
+                   "rational-quadratic spline and a rotation (Rezende et al. 2020)"),
       keys::integer("flow.components", "2",
-                    "NCP mixture components of each plaquette map", 1, 16),
+                    "size of each plaquette map: NCP mixture components, or spline bins", 1, 16),
   };
   p.keys.defaults = {{"run.output", "runs/u1_hmc.h5"}, {"flow.model", "runs/u1_flow.model.h5"}};
   p.make = make_u1;
