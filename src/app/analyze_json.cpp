@@ -101,6 +101,21 @@ void write_file(JsonWriter& j, const EnsembleAnalysis& a) {
     j.number(a.weights->pareto_k);
     j.end_object();
   }
+  if (a.free_energy) {
+    j.key("free_energy");
+    j.begin_object();
+    j.key("log_z_nis");
+    j.number(a.free_energy->log_z);
+    j.key("error");
+    j.number(a.free_energy->error);
+    j.key("lower_bound");
+    j.number(a.free_energy->lower_bound);
+    j.key("samples");
+    j.integer(a.free_energy->samples);
+    j.key("exact");
+    j.number(a.exact_log_z);  // NaN (null) where not known
+    j.end_object();
+  }
   j.key("observables");
   j.begin_object();
   for (const auto& o : a.observables) write_observable(j, o);

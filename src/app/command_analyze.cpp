@@ -110,6 +110,18 @@ int command_analyze(const std::vector<std::string>& paths, AnalyzeOutput format,
     out << "? binning and Gamma-method errors differ by more than a factor 1.5: at least one "
            "has not converged (run longer)\n";
   for (std::size_t i = 0; i < columns.size(); ++i)
+    if (const auto& f = columns[i].free_energy) {
+      std::snprintf(text, sizeof text, "[%zu] ln Z (NIS, %lld proposals) %s, bound <w> = %.6f", i + 1,
+                    f->samples, value_with_error(f->log_z, f->error).c_str(), f->lower_bound);
+      out << text;
+      if (std::isfinite(columns[i].exact_log_z)) {
+        std::snprintf(text, sizeof text, "; exact %.6f (%+.2f sigma)", columns[i].exact_log_z,
+                      (f->log_z - columns[i].exact_log_z) / f->error);
+        out << text;
+      }
+      out << "\n";
+    }
+  for (std::size_t i = 0; i < columns.size(); ++i)
     for (const auto& w : columns[i].warnings) out << "WARNING [" << i + 1 << "] " << w << "\n";
   return 0;
 }

@@ -13,6 +13,7 @@
 #include "flowlat/core/progress.hpp"
 #include "flowlat/core/stop_signal.hpp"
 #include "flowlat/flow/flow_config.hpp"
+#include "flowlat/flow/free_energy.hpp"
 #include "flowlat/flow/importance_weights.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/io/h5_attributes.hpp"
@@ -233,6 +234,13 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   table.add_value("pareto_k", weights.pareto_k);
   table.add_value("longest_stay", double(stay.updates));
   table.add_value("non_finite_proposals", double(chain.non_finite()));
+  // the free energy from the same proposals (independent flow samples)
+  const FreeEnergyEstimate free_energy = nis_free_energy(all_log_w);
+  const double exact_log_z = theory->exact_log_partition_function();
+  table.add_value("log_z_nis", free_energy.log_z);
+  table.add_value("log_z_nis_error", free_energy.error);
+  table.add_value("log_z_lower_bound", free_energy.lower_bound);
+  if (std::isfinite(exact_log_z)) table.add_value("log_z_exact", exact_log_z);
   table.add("accept", accept_series, 1);
   for (std::size_t k = 0; k < obs_series.size(); ++k)
     table.add_observable(layout.obs_names[k], obs_series[k], 1, double(geometry.volume()));
@@ -248,6 +256,15 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
                 weights.ess_per_sample, all_log_w.size(), weights.max_weight, weights.pareto_k,
                 (long long)stay.updates, 100 * stay.fraction);
   log.info(line);
+  char z_line[256];
+  int used = std::snprintf(z_line, sizeof z_line,
+                           "  ln Z (NIS from these proposals) %.6f +- %.6f, variational bound "
+                           "<w> = %.6f",
+                           free_energy.log_z, free_energy.error, free_energy.lower_bound);
+  if (std::isfinite(exact_log_z) && used > 0 && used < int(sizeof z_line))
+    std::snprintf(z_line + used, sizeof z_line - std::size_t(used), "; exact %.6f (%+.2f sigma)",
+                  exact_log_z, (free_energy.log_z - exact_log_z) / free_energy.error);
+  log.info(z_line);
   for (const auto& warning : sample_warnings(weights, stay, chain.non_finite())) log.info(warning);
   table.print(log);
   log.info("  written: " + config.get_string("run.output"));

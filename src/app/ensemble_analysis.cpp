@@ -33,7 +33,7 @@ void add_observable(EnsembleAnalysis& a, const std::string& name, const std::vec
 
 // The theory's exact values at the file's point (none if the file's input no
 // longer builds a theory with this flowlat: the table just lacks them).
-std::vector<std::pair<std::string, double>> exact_values(const EnsembleReader& r) {
+std::unique_ptr<Theory> theory_of(const EnsembleReader& r) {
   try {
     Config config(r.config_value("theory.name"));
     for (const auto& key : r.config_keys())
@@ -41,9 +41,9 @@ std::vector<std::pair<std::string, double>> exact_values(const EnsembleReader& r
         config.set(key, r.config_value(key));
     config.set("lattice.shape", r.config_value("lattice.shape"));
     const Geometry geometry(config.get_int_list("lattice.shape"));
-    return make_theory(config, geometry)->exact_expectations();
+    return make_theory(config, geometry);
   } catch (const InputError&) {
-    return {};
+    return nullptr;
   }
 }
 
@@ -121,9 +121,12 @@ EnsembleAnalysis analyze_ensemble(const std::string& path) {
       add_observable(a, "absM_per_site", data);
     }
   }
-  for (const auto& [name, value] : exact_values(r))
-    for (auto& o : a.observables)
-      if (o.name == name) o.exact = value;
+  const auto theory = theory_of(r);
+  a.exact_log_z = theory ? theory->exact_log_partition_function() : std::nan("");
+  if (theory)
+    for (const auto& [name, value] : theory->exact_expectations())
+      for (auto& o : a.observables)
+        if (o.name == name) o.exact = value;
   char text[320];
   // M of a theory with a phi -> -phi symmetry: <M> = 0 exactly, so a
   // significant mean says the chain did not cross between the two signs
@@ -149,6 +152,7 @@ EnsembleAnalysis analyze_ensemble(const std::string& path) {
     }
     if (name == "log_weight") {  // flow-MH: the recorded proposals' weights
       a.weights = weight_diagnostics(r.record(name));
+      a.free_energy = nis_free_energy(r.record(name));
       if (const std::string w = heavy_tail_warning(*a.weights); !w.empty()) a.warnings.push_back(w);
     }
   }

@@ -11,6 +11,7 @@
 
 #include "flowlat/analysis/chain_diagnostics.hpp"
 #include "flowlat/analysis/gamma_method.hpp"
+#include "flowlat/flow/free_energy.hpp"
 #include "flowlat/flow/importance_weights.hpp"
 
 namespace flowlat {
@@ -42,6 +43,8 @@ struct EnsembleAnalysis {
   bool complete = false;
   std::optional<LongestStay> longest_stay;   // samplers with accept flags
   std::optional<WeightDiagnostics> weights;  // flow-MH: the proposals' log-weights
+  std::optional<FreeEnergyEstimate> free_energy;  // flow-MH: NIS ln Z from the same weights
+  double exact_log_z = 0;                         // NaN where the theory does not know it
   std::vector<ObservableAnalysis> observables;
   std::vector<std::string> warnings;  // what makes this ensemble's errors untrustworthy
 

@@ -1,6 +1,8 @@
 // Theory: the defaults every field type may keep.
 #include "flowlat/theory/theory.hpp"
 
+#include <limits>
+
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/philox.hpp"
 
@@ -10,6 +12,10 @@ index_t Theory::dof() const {
   index_t n = 1;
   for (auto e : field_shape()) n *= e;
   return n;
+}
+
+double Theory::exact_log_partition_function() const {
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 void Theory::drift(const Field& field, const Field& momentum, real_t h, index_t n) const {

@@ -58,6 +58,11 @@ class Theory {
   // (name, value), where the theory knows them (analyze prints them beside
   // the measurements); empty elsewhere.
   virtual std::vector<std::pair<std::string, double>> exact_expectations() const { return {}; }
+  // ln of the integral of e^-S over the field's coordinates (the measure of
+  // the flow's density q: phi4 R^V, U(1) angles in [0, 2 pi)), where the
+  // theory knows it exactly; NaN elsewhere. The NIS estimate from flow
+  // samples is checked against it.
+  virtual double exact_log_partition_function() const;
 
   // The local update of `flowlat metropolis` (its keys: metropolis.*) for
   // chains first_chain, ... of a batch of up to `capacity`.

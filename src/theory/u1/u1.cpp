@@ -114,6 +114,13 @@ std::vector<std::pair<std::string, double>> U1::exact_expectations() const {
           {"chi_t", q2 / double(V)}};
 }
 
+double U1::exact_log_partition_function() const {
+  if (geometry().dim() != 2) return Theory::exact_log_partition_function();
+  // Z_Haar with the normalised Haar measure, times (2 pi) per link
+  const long long V = geometry().volume();
+  return u1_exact::log_partition_function(beta_, V) + double(dof()) * std::log(u1::two_pi);
+}
+
 std::unique_ptr<ChainUpdate> U1::local_update(const Config& config, std::uint64_t seed,
                                               std::int64_t first_chain, index_t capacity) const {
   return std::make_unique<U1HeatBath>(*this, int(config.get_int("metropolis.overrelaxation")),

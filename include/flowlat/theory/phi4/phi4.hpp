@@ -38,6 +38,7 @@ class Phi4 final : public Theory {
   std::unique_ptr<ObservableSet> observables(index_t max_batch) const override;
   // The free field (lambda = 0): phi2, chi2, E and action_density exactly.
   std::vector<std::pair<std::string, double>> exact_expectations() const override;
+  double exact_log_partition_function() const override;
   // Checkerboard single-site Metropolis (metropolis.step_size, metropolis.hits).
   std::unique_ptr<ChainUpdate> local_update(const Config& config, std::uint64_t seed,
                                             std::int64_t first_chain,

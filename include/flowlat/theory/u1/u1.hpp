@@ -27,6 +27,7 @@ class U1 final : public Theory {
   std::unique_ptr<ObservableSet> observables(index_t max_batch) const override;
   // 2D: <cos theta_P>, S/V, <Q^2> and chi_t exactly (Bessel sums on the torus).
   std::vector<std::pair<std::string, double>> exact_expectations() const override;
+  double exact_log_partition_function() const override;
   // Heat bath with over-relaxation on the links (metropolis.overrelaxation).
   std::unique_ptr<ChainUpdate> local_update(const Config& config, std::uint64_t seed,
                                             std::int64_t first_chain,
