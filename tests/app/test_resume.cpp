@@ -304,6 +304,9 @@ TEST(Resume, InconsistentInputsAreRefusedNamingTheKey) {
   EXPECT_NE(missing.err.find("run.output: '" + temp("missing.h5") + "' does not exist"),
             std::string::npos)
       << missing.err;
+  expect_refused("train --lattice.shape=4,4 --run.resume=true --flow.model=" +
+                     temp("never_trained.h5"),
+                 "run.resume");
   // I/O keys may differ
   const RunResult io = run(resume + "--run.flush_seconds=0 --run.flush_every=3");
   EXPECT_EQ(io.exit_code, 0) << io.out << io.err;
