@@ -66,7 +66,8 @@ std::string check_output(const Config& config, const std::string& key,
     return "run.resume: cannot be combined with run.overwrite = true (one continues " + quoted +
            ", the other replaces it)";
   if (resume && !exists)
-    return key + ": " + quoted + " does not exist; run.resume continues an existing file (set "
+    return key + ": " + quoted +
+           " does not exist; run.resume continues an existing file (set "
            "run.resume = false to start a new run)";
   if (exists && !fs::is_regular_file(status))
     return key + ": " + quoted + " is " + type_name(status.type()) +
@@ -300,9 +301,8 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
       const long long done = std::max(0LL, t - therm);
       log.info("flowlat " + keys.section + ": stopped by " +
                (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
-               " after " + std::to_string(done) + " of " + std::to_string(steps) + " " +
-               keys.unit + " (plus thermalization); " + output + " holds " +
-               std::to_string(done / save_every) +
+               " after " + std::to_string(done) + " of " + std::to_string(steps) + " " + keys.unit +
+               " (plus thermalization); " + output + " holds " + std::to_string(done / save_every) +
                " saved configurations per chain and stays complete = 0 (run.resume = true "
                "continues it)");
       return kExitStoppedBySignal;

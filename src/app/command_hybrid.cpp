@@ -30,9 +30,12 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
                       local.begin, capacity);
   // the hmc.* keys of the trajectory and the flow.* keys of the model define
   // the chains too; hmc's own counts and the model's path do not (its hash does)
-  const ChainRunKeys keys{"hybrid", "hybrid.trajectories", "traj", {"hmc", "flow"},
-                          {"hmc.trajectories", "hmc.thermalization", "hmc.save_every",
-                           "hmc.chains", "flow.model"}};
+  const ChainRunKeys keys{
+      "hybrid",
+      "hybrid.trajectories",
+      "traj",
+      {"hmc", "flow"},
+      {"hmc.trajectories", "hmc.thermalization", "hmc.save_every", "hmc.chains", "flow.model"}};
   return run_chains(mpi, config, inv, keys, *theory, hybrid, local, model_record(model, false));
 }
 

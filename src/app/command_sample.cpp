@@ -7,8 +7,8 @@
 
 #include "chain_run.hpp"
 #include "model_record.hpp"
-#include "run_resume.hpp"
 #include "reliability_warnings.hpp"
+#include "run_resume.hpp"
 #include "summary_table.hpp"
 #include "flowlat/analysis/chain_diagnostics.hpp"
 #include "flowlat/core/comma_list.hpp"
@@ -60,7 +60,6 @@ class BlockGather {
   std::vector<int> counts_, displs_;
   FieldHost all_;
 };
-
 
 // Loud lines for a chain whose error estimate cannot be trusted.
 std::vector<std::string> sample_warnings(const WeightDiagnostics& w, const LongestStay& stay,
@@ -141,8 +140,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const ResumeStart start = check_resume(mpi, config, resume_keys, layout);
   if (start.finished) {
     log.info("flowlat sample: " + output + " is complete with sample.proposals = " +
-             std::to_string(n_prop) +
-             "; nothing to resume (a larger sample.proposals extends it)");
+             std::to_string(n_prop) + "; nothing to resume (a larger sample.proposals extends it)");
     return 0;
   }
 
@@ -211,8 +209,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
       const long long done = std::max(0LL, element - therm);
       log.info("flowlat sample: stopped by " +
                (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
-               " after " + std::to_string(done) + " of " + std::to_string(n_prop) +
-               " proposals; " + output + " holds " + std::to_string(done / save_every) +
+               " after " + std::to_string(done) + " of " + std::to_string(n_prop) + " proposals; " +
+               output + " holds " + std::to_string(done / save_every) +
                " saved configurations and stays complete = 0 (run.resume = true continues it)");
       return kExitStoppedBySignal;
     }

@@ -50,7 +50,9 @@ bool defines_chain(const std::string& key, const ResumeKeys& keys) {
   return std::find(keys.sections.begin(), keys.sections.end(), section) != keys.sections.end();
 }
 
-std::string command_of(const std::string& sampler) { return sampler == "flow_mh" ? "sample" : sampler; }
+std::string command_of(const std::string& sampler) {
+  return sampler == "flow_mh" ? "sample" : sampler;
+}
 
 // Everything rank 0 checks; "" when the file can be continued.
 std::string check_file(const EnsembleReader& file, const Config& config, const ResumeKeys& keys,
@@ -61,8 +63,8 @@ std::string check_file(const EnsembleReader& file, const Config& config, const R
     return "run.output: " + quoted + " was written by flowlat " + command_of(sampler) +
            ", not flowlat " + keys.command + ": run.resume continues a run of the same command";
 
-  const std::string same_input = " (run.resume continues a run with the same input; only " +
-                                 keys.steps_key + " may grow)";
+  const std::string same_input =
+      " (run.resume continues a run with the same input; only " + keys.steps_key + " may grow)";
   const std::string recorded_theory =
       file.has_config_value("theory.name") ? file.config_value("theory.name") : "";
   if (recorded_theory != config.theory())
@@ -77,7 +79,8 @@ std::string check_file(const EnsembleReader& file, const Config& config, const R
       return spec.name + ": " + config.get_string(spec.name) + " differs from " + recorded +
              " of the run in " + quoted + same_input;
   }
-  const std::int64_t recorded_steps = std::strtoll(file.config_value(keys.steps_key).c_str(), nullptr, 10);
+  const std::int64_t recorded_steps =
+      std::strtoll(file.config_value(keys.steps_key).c_str(), nullptr, 10);
   const std::int64_t steps = config.get_int(keys.steps_key);
   if (steps < recorded_steps)
     return keys.steps_key + ": " + std::to_string(steps) + " is less than the " +
@@ -96,11 +99,16 @@ std::string check_file(const EnsembleReader& file, const Config& config, const R
   std::vector<std::string> corr_names, records = layout.record_reals;
   for (const auto& c : layout.corr) corr_names.push_back(c.first);
   records.insert(records.end(), layout.record_flags.begin(), layout.record_flags.end());
-  if (file.n_chain() != layout.n_chain) differs = "n_chain";
-  else if (file.field_shape() != layout.field_shape) differs = "field shape";
-  else if (file.obs_names() != layout.obs_names) differs = "observables";
-  else if (file.corr_names() != corr_names) differs = "correlators";
-  else if (file.record_names() != records) differs = "MCMC records";
+  if (file.n_chain() != layout.n_chain)
+    differs = "n_chain";
+  else if (file.field_shape() != layout.field_shape)
+    differs = "field shape";
+  else if (file.obs_names() != layout.obs_names)
+    differs = "observables";
+  else if (file.corr_names() != corr_names)
+    differs = "correlators";
+  else if (file.record_names() != records)
+    differs = "MCMC records";
   for (const auto& [name, len] : layout.corr)
     if (differs.empty() && file.corr_length(name) != len) differs = "correlator " + name;
   if (differs.empty()) {
@@ -113,8 +121,8 @@ std::string check_file(const EnsembleReader& file, const Config& config, const R
 
   const std::int64_t therm = config.get_int(keys.therm_key);
   start.point = find_resume_point(file, therm, config.get_int(keys.save_every_key));
-  start.finished = file.complete() && steps == recorded_steps &&
-                   start.point.updates == therm + steps;
+  start.finished =
+      file.complete() && steps == recorded_steps && start.point.updates == therm + steps;
   return "";
 }
 

@@ -19,12 +19,12 @@ void share_verdict(const MpiContext& mpi, std::string error);
 // What fixes the chains of one command, for comparing a resumed run's input
 // with the input recorded in its file.
 struct ResumeKeys {
-  std::string command;                 // "hmc", "sample"
-  std::string sampler;                 // the file's root attribute `sampler`: "hmc", "flow_mh"
+  std::string command;  // "hmc", "sample"
+  std::string sampler;  // the file's root attribute `sampler`: "hmc", "flow_mh"
   // Sections whose keys define the chains, besides run.seed, run.start,
   // lattice.* and theory.* (always): {"hmc"}; hybrid {"hybrid", "hmc", "flow"}.
   std::vector<std::string> sections;
-  std::string steps_key;               // the production count: the one key that may grow
+  std::string steps_key;  // the production count: the one key that may grow
   std::string therm_key, save_every_key;
   // Keys of those sections that do not change the chains (a file path whose
   // contents are checked instead, a batch size, another command's counts).
@@ -59,7 +59,7 @@ ChainState read_chain_state(const std::string& path, const ResumePoint& point,
                             const FieldHost& field);
 
 // One line for the log: where the run continues.
-std::string resume_note(const std::string& path, const ResumePoint& point,
-                        const std::string& unit, std::int64_t thermalization);
+std::string resume_note(const std::string& path, const ResumePoint& point, const std::string& unit,
+                        std::int64_t thermalization);
 
 }  // namespace flowlat

@@ -85,12 +85,14 @@ struct EnsembleReader::Impl {
 
   // The hyperslab start/count of dataset `full` (trailing axes: all of them
   // when start/count are shorter), checked against its extents.
-  std::vector<double> block(const std::string& full, const std::string& kind, const std::string& name,
-                            std::vector<hsize_t> start, std::vector<hsize_t> count) const {
+  std::vector<double> block(const std::string& full, const std::string& kind,
+                            const std::string& name, std::vector<hsize_t> start,
+                            std::vector<hsize_t> count) const {
     const h5::Dataset d = dataset(full, kind, name.substr(name.rfind('/') + 1));
     const auto shape = dims(d, full);
     if (shape.size() < start.size()) throw malformed(full + " has fewer axes than expected");
-    for (std::size_t a = start.size(); a < shape.size(); ++a) start.push_back(0), count.push_back(shape[a]);
+    for (std::size_t a = start.size(); a < shape.size(); ++a)
+      start.push_back(0), count.push_back(shape[a]);
     std::size_t total = 1;
     for (std::size_t a = 0; a < shape.size(); ++a) {
       if (start[a] + count[a] > shape[a])
@@ -103,8 +105,8 @@ struct EnsembleReader::Impl {
     if (total == 0) return out;
     const std::string what = "read " + full + " in '" + path + "'";
     h5::Dataspace file_space(check(H5Dget_space(d.get()), what));
-    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
-                              count.data(), nullptr),
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
           what);
     const hsize_t mem_dim = total;
     h5::Dataspace mem_space(check(H5Screate_simple(1, &mem_dim, nullptr), what));
@@ -226,7 +228,7 @@ std::vector<double> EnsembleReader::configs() const {
 }
 
 std::vector<double> EnsembleReader::rows(const std::string& name, std::int64_t first,
-                                          std::int64_t count, std::int64_t entries) const {
+                                         std::int64_t count, std::int64_t entries) const {
   if (first < 0 || count < 0 || entries < 0)
     throw impl_->malformed("negative chain range or entry count for " + name);
   return impl_->block("/ensemble/" + name, "series", name, {hsize_t(first), 0},

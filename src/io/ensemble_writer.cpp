@@ -179,7 +179,8 @@ struct EnsembleWriter::Impl {
     s.flag = flag;
     s.real_buffer.resize(std::size_t(local.count));
     s.flag_buffer.resize(std::size_t(local.count));
-    s.dataset = h5::Dataset(check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), "open " + s.name + in()));
+    s.dataset =
+        h5::Dataset(check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), "open " + s.name + in()));
     std::vector<hsize_t> dims{hsize_t(layout.n_chain), hsize_t(keep)};
     dims.insert(dims.end(), entry.begin(), entry.end());
     check(H5Dset_extent(s.dataset.get(), dims.data()), "cut " + s.name + in());
@@ -206,7 +207,8 @@ struct EnsembleWriter::Impl {
   }
 
   void open_state() {
-    resume_group = h5::Group(check(H5Gopen2(file.get(), "resume", H5P_DEFAULT), "open /resume" + in()));
+    resume_group =
+        h5::Group(check(H5Gopen2(file.get(), "resume", H5P_DEFAULT), "open /resume" + in()));
     auto open = [&](const std::string& name) {
       state.emplace_back(check(H5Dopen2(resume_group.get(), name.c_str(), H5P_DEFAULT),
                                "open /resume/" + name + in()));
@@ -524,9 +526,11 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path,
 
   // Every series cut to the entries of the resume point.
   std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
-  w.saved.push_back(w.open_series(w.ensemble.get(), "/ensemble", "configs", field, false, at.n_saved));
+  w.saved.push_back(
+      w.open_series(w.ensemble.get(), "/ensemble", "configs", field, false, at.n_saved));
   for (const auto& name : layout.obs_names)
-    w.saved.push_back(w.open_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, at.n_saved));
+    w.saved.push_back(
+        w.open_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, at.n_saved));
   for (const auto& [name, len] : layout.corr)
     w.saved.push_back(w.open_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)},
                                     false, at.n_saved));
@@ -559,14 +563,16 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path,
   // created the file, the input now in force, complete = 0, and one more line
   // in `resumed`.
   std::vector<std::pair<std::string, std::string>> kept;
-  for (const char* name : {"flowlat_version", "git_commit", "created_utc", "command_line", "sampler"})
+  for (const char* name :
+       {"flowlat_version", "git_commit", "created_utc", "command_line", "sampler"})
     kept.emplace_back(name, h5::read_attr_text(root_ref, name));
   const std::int64_t n_ranks = h5::read_int_attr(root_ref, "n_ranks");
   std::string resumed =
       h5::has_attr(root_ref, "resumed") ? h5::read_attr_text(root_ref, "resumed") : std::string();
   char line[160];
-  std::snprintf(line, sizeof line, " on %d ranks at update %lld (%lld records, %lld saved per chain): ",
-                mpi.size(), (long long)at.updates, (long long)at.n_records, (long long)at.n_saved);
+  std::snprintf(line, sizeof line,
+                " on %d ranks at update %lld (%lld records, %lld saved per chain): ", mpi.size(),
+                (long long)at.updates, (long long)at.n_records, (long long)at.n_saved);
   resumed += bcast_string(mpi, mpi.is_root() ? h5::utc_now() : "") + line +
              bcast_string(mpi, command_line) + "\n";
   // an attribute lives in the object header (< 64 KiB): the oldest lines go first

@@ -18,7 +18,8 @@ ResumePoint find_resume_point(const EnsembleReader& file, std::int64_t thermaliz
   // what the file holds completely: the committed counts, within every extent
   std::int64_t saved = file.n_saved(), records = file.n_records();
   saved = std::min(saved, file.stored_entries("configs"));
-  for (const auto& name : file.obs_names()) saved = std::min(saved, file.stored_entries("obs/" + name));
+  for (const auto& name : file.obs_names())
+    saved = std::min(saved, file.stored_entries("obs/" + name));
   for (const auto& name : file.corr_names())
     saved = std::min(saved, file.stored_entries("corr/" + name));
   for (const auto& name : file.record_names())

@@ -74,16 +74,16 @@ int run_and_interrupt(const std::string& args, int ranks, const std::string& out
                       const std::string& signal, int delay_ms) {
   static int counter = 0;
   const std::string base = temp("signal_" + std::to_string(counter++));
-  const std::string launcher = ranks > 1 ? std::string(FLOWLAT_MPIEXEC) + " " +
-                                               FLOWLAT_MPIEXEC_FLAGS + " -n " +
-                                               std::to_string(ranks) + " "
-                                         : std::string();
+  const std::string launcher = ranks > 1
+                                   ? std::string(FLOWLAT_MPIEXEC) + " " + FLOWLAT_MPIEXEC_FLAGS +
+                                         " -n " + std::to_string(ranks) + " "
+                                   : std::string();
   const std::string script =
       launcher + FLOWLAT_BINARY + " " + args + " >" + base + ".out 2>&1 & pid=$!\n" +
-      "for i in $(seq 600); do [ -e '" + output + "' ] && break; sleep 0.05; done\n" +
-      "sleep " + std::to_string(delay_ms / 1000.0) + "\n" +
-      (ranks > 1 ? "targets=$(pgrep -P $pid -x flowlat)\n" : "targets=$pid\n") +
-      "kill -" + signal + " $targets\n" + "wait $pid; echo $? > " + base + ".rc\n" +
+      "for i in $(seq 600); do [ -e '" + output + "' ] && break; sleep 0.05; done\n" + "sleep " +
+      std::to_string(delay_ms / 1000.0) + "\n" +
+      (ranks > 1 ? "targets=$(pgrep -P $pid -x flowlat)\n" : "targets=$pid\n") + "kill -" + signal +
+      " $targets\n" + "wait $pid; echo $? > " + base + ".rc\n" +
       // a killed rank may take a moment to disappear; its lock is stale only then
       "for p in $targets; do while kill -0 $p 2>/dev/null; do sleep 0.02; done; done\n";
   std::ofstream(base + ".sh") << script;
@@ -146,8 +146,10 @@ const std::string& trained_model() {
   static const std::string path = [] {
     const std::string p = temp("model.h5");
     remove_output(p);
-    const RunResult r = run("train " + kFlow + "--train.batch=16 --train.steps=30 "
-                            "--run.progress_seconds=0 --flow.model=" + p);
+    const RunResult r = run("train " + kFlow +
+                            "--train.batch=16 --train.steps=30 "
+                            "--run.progress_seconds=0 --flow.model=" +
+                            p);
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     return p;
   }();
@@ -210,8 +212,8 @@ TEST(Resume, SampleKilledAtARandomMomentContinuesOnTwoAndOneRanks) {
   const std::string out = temp("sample_kill.h5");
   remove_output(out);
   sample_reference();
-  run_and_interrupt("sample " + sample_args(1500) + " --run.flush_seconds=0 --run.output=" + out,
-                    2, out, "KILL", random_delay(100, 900));
+  run_and_interrupt("sample " + sample_args(1500) + " --run.flush_seconds=0 --run.output=" + out, 2,
+                    out, "KILL", random_delay(100, 900));
   resume_both_ways("sample", sample_args(1500), out, 2, 1, sample_reference());
 }
 
@@ -234,17 +236,23 @@ TEST(Resume, ExtendingAFinishedRunEqualsTheLongerRun) {
        kFlow + "--flow.model=" + trained_model() +
            " --hybrid.chains=2 --hybrid.thermalization=3 --hybrid.save_every=2",
        "hybrid.trajectories", 1},
-      {"sample", kFlow + "--flow.model=" + trained_model() +
-                     " --sample.thermalization=10 --sample.batch=32 --sample.save_every=3",
+      {"sample",
+       kFlow + "--flow.model=" + trained_model() +
+           " --sample.thermalization=10 --sample.batch=32 --sample.save_every=3",
        "sample.proposals", 2},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.command);
-    const std::string longer = temp(c.command + "_longer.h5"), extended = temp(c.command + "_extended.h5");
+    const std::string longer = temp(c.command + "_longer.h5"),
+                      extended = temp(c.command + "_extended.h5");
     remove_output(longer), remove_output(extended);
     const std::string args = c.args + " --run.progress_seconds=0 ";
-    ASSERT_EQ(run(c.command + " " + args + "--" + c.steps_key + "=40 --run.output=" + longer).exit_code, 0);
-    ASSERT_EQ(run(c.command + " " + args + "--" + c.steps_key + "=17 --run.output=" + extended).exit_code, 0);
+    ASSERT_EQ(
+        run(c.command + " " + args + "--" + c.steps_key + "=40 --run.output=" + longer).exit_code,
+        0);
+    ASSERT_EQ(
+        run(c.command + " " + args + "--" + c.steps_key + "=17 --run.output=" + extended).exit_code,
+        0);
     const RunResult r = run(c.command + " " + args + "--" + c.steps_key +
                                 "=40 --run.resume=true --run.output=" + extended,
                             c.ranks);
@@ -253,7 +261,8 @@ TEST(Resume, ExtendingAFinishedRunEqualsTheLongerRun) {
     const EnsembleReader file(extended);
     EXPECT_EQ(file.config_value(c.steps_key), "40");
     const std::string resumed = file.root_attr("resumed");
-    EXPECT_NE(resumed.find("on " + std::to_string(c.ranks) + " ranks"), std::string::npos) << resumed;
+    EXPECT_NE(resumed.find("on " + std::to_string(c.ranks) + " ranks"), std::string::npos)
+        << resumed;
     EXPECT_NE(resumed.find("--run.resume=true"), std::string::npos) << resumed;
 
     // complete at this count: nothing to do, the file untouched
@@ -272,8 +281,8 @@ TEST(Resume, InconsistentInputsAreRefusedNamingTheKey) {
   remove_output(out);
   const auto hmc = [&](int trajectories) {
     return "hmc --lattice.shape=4,4 --hmc.chains=2 --hmc.thermalization=2 "
-           "--run.progress_seconds=0 --run.output=" + out +
-           " --hmc.trajectories=" + std::to_string(trajectories);
+           "--run.progress_seconds=0 --run.output=" +
+           out + " --hmc.trajectories=" + std::to_string(trajectories);
   };
   ASSERT_EQ(run(hmc(6)).exit_code, 0);
   const auto before = fs::last_write_time(out);
@@ -296,17 +305,20 @@ TEST(Resume, InconsistentInputsAreRefusedNamingTheKey) {
   expect_refused(resume + "--run.overwrite=true", "run.resume");
   expect_refused(hmc(5) + " --run.resume=true", "hmc.trajectories");
   // (e) a file of another command, a model file, no file
-  expect_refused("metropolis --lattice.shape=4,4 --metropolis.chains=2 --run.resume=true "
-                 "--run.output=" + out, "run.output");
+  expect_refused(
+      "metropolis --lattice.shape=4,4 --metropolis.chains=2 --run.resume=true "
+      "--run.output=" +
+          out,
+      "run.output");
   expect_refused("hmc --run.resume=true --run.output=" + trained_model(), "run.output");
   const RunResult missing = run("hmc --run.resume=true --run.output=" + temp("missing.h5"));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("run.output: '" + temp("missing.h5") + "' does not exist"),
             std::string::npos)
       << missing.err;
-  expect_refused("train --lattice.shape=4,4 --run.resume=true --flow.model=" +
-                     temp("never_trained.h5"),
-                 "run.resume");
+  expect_refused(
+      "train --lattice.shape=4,4 --run.resume=true --flow.model=" + temp("never_trained.h5"),
+      "run.resume");
   // I/O keys may differ
   const RunResult io = run(resume + "--run.flush_seconds=0 --run.flush_every=3");
   EXPECT_EQ(io.exit_code, 0) << io.out << io.err;
@@ -317,9 +329,14 @@ TEST(Resume, SampleWithAnotherModelIsRefused) {
   remove_output(out), remove_output(other);
   ASSERT_EQ(run("sample " + sample_args(40) + " --run.output=" + out).exit_code, 0);
   // the same architecture, trained one step longer: another parameter hash
-  ASSERT_EQ(run("train " + kFlow + "--train.batch=16 --train.steps=31 --run.progress_seconds=0 "
-                "--flow.model=" + other).exit_code, 0);
-  const RunResult r = run("sample " + sample_args(80, other) + " --run.resume=true --run.output=" + out);
+  ASSERT_EQ(run("train " + kFlow +
+                "--train.batch=16 --train.steps=31 --run.progress_seconds=0 "
+                "--flow.model=" +
+                other)
+                .exit_code,
+            0);
+  const RunResult r =
+      run("sample " + sample_args(80, other) + " --run.resume=true --run.output=" + out);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(r.err.rfind("flowlat: error: flow.model:", 0), 0u) << r.err;
   const RunResult thinned = run("sample " + sample_args(80, trained_model(), 2) +

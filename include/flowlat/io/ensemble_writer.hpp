@@ -40,7 +40,6 @@ struct ChainState {
   std::vector<std::vector<double>> values;  // one per layout.state_reals, local.count each
 };
 
-
 class EnsembleWriter {
  public:
   // Collective. Creates `path`; if it exists and !overwrite, every rank throws
@@ -109,8 +108,7 @@ class EnsembleWriter {
   void finish(const std::vector<std::pair<std::string, double>>& summary);
   // The same, with the final state in both /resume slots (a finished run can
   // be extended, and its /resume does not depend on when it flushed).
-  void finish(const std::vector<std::pair<std::string, double>>& summary,
-              const ChainState& state);
+  void finish(const std::vector<std::pair<std::string, double>>& summary, const ChainState& state);
 
  private:
   struct Impl;
