@@ -86,3 +86,16 @@ job_pbs_ranks() {
     echo "${RANKS:-4}"
   fi
 }
+
+# RESUME=(--run.resume=true) when the output $1 exists, else RESUME=(): a
+# resubmitted job (same OUTPUT) continues the file its predecessor left;
+# flowlat checks that the input is the same and continues the chains exactly
+# where the file ends.
+# shellcheck disable=SC2034  # RESUME is read by the template that sourced this file
+job_resume_args() {
+  RESUME=()
+  if [[ -f "$1" ]]; then
+    RESUME=(--run.resume=true)
+    echo "# $1 exists: continuing it (run.resume)"
+  fi
+}

@@ -5,6 +5,8 @@
 #   qsub -v INPUT=inputs/phi4_hmc.ini,ARGS="--hmc.trajectories=5000" jobscripts/pbs_hmc.sh
 # Check first: jobscripts/pbs_hmc.sh --dry-run inputs/phi4_hmc.ini  (or DRY_RUN=1)
 # GPU nodes: add ngpus=N to the select line and -v GPUS_PER_NODE=N.
+# A job that was killed is continued by resubmitting it with the same output:
+#   qsub -v INPUT=...,OUTPUT=runs/hmc_<job>.h5 jobscripts/pbs_hmc.sh  (run.resume = true)
 #PBS -N flowlat-hmc
 #PBS -l select=1:ncpus=4:mpiprocs=4:ompthreads=1
 #PBS -l walltime=01:00:00
@@ -23,7 +25,8 @@ if [[ -z "${INPUT:-}" ]]; then
   shift
 fi
 FLOWLAT=${FLOWLAT:-build/flowlat}
-# A run never overwrites: name the output after the job (123.server) unless the user did.
+# A run never overwrites: name the output after the job (123.server) unless the
+# user did (an existing OUTPUT is continued).
 JOB=${PBS_JOBID:-local}
 OUTPUT=${OUTPUT:-runs/hmc_${JOB%%.*}.h5}
 
@@ -33,5 +36,6 @@ job_allow_root_mpiexec
 job_set_launcher "${LAUNCH:-mpiexec -n $(job_pbs_ranks)}"
 read -r -a LAUNCHER <<< "$LAUNCH"
 job_run mkdir -p "$(dirname "$OUTPUT")"
-job_run "${LAUNCHER[@]}" "$FLOWLAT" hmc --config "$INPUT" --run.output="$OUTPUT" "$@"
+job_resume_args "$OUTPUT"
+job_run "${LAUNCHER[@]}" "$FLOWLAT" hmc --config "$INPUT" --run.output="$OUTPUT" "${RESUME[@]}" "$@"
 job_run "$FLOWLAT" inspect "$OUTPUT"

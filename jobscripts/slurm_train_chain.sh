@@ -15,8 +15,8 @@
 #   MAX_JOBS (most jobs in the chain, default 10), FLOWLAT (default build/flowlat);
 #   CHAIN_ID and CHAIN_JOB are passed on by the chain itself.
 #
-# Only training continues: flowlat cannot yet resume an HMC or flow-MH run
-# (a later version adds run.resume); chain those once it exists.
+# HMC, Metropolis, hybrid and flow-MH runs are chained by
+# jobscripts/slurm_run_chain.sh (run.resume).
 #SBATCH --job-name=flowlat-train-chain
 #SBATCH --nodes=1
 #SBATCH --ntasks-per-node=4

@@ -8,13 +8,16 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/core/stop_signal.hpp"
+#include "flowlat/io/ensemble_reader.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
+#include "run_resume.hpp"
 #include "saved_batch.hpp"
 #include "summary_table.hpp"
 
@@ -23,16 +26,6 @@ namespace flowlat {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Rank 0 decides; every rank throws the same InputError, so no rank is left
-// waiting in a collective call.
-void share_verdict(const MpiContext& mpi, std::string error) {
-  int length = int(error.size());
-  MPI_Bcast(&length, 1, MPI_INT, 0, mpi.comm());
-  error.resize(length);
-  MPI_Bcast(error.data(), length, MPI_CHAR, 0, mpi.comm());
-  if (length > 0) throw InputError(error);
-}
 
 std::string type_name(fs::file_type type) {
   switch (type) {
@@ -68,6 +61,14 @@ std::string check_output(const Config& config, const std::string& key,
   if (ec && status.type() != fs::file_type::not_found)
     return key + ": cannot use " + quoted + ": " + ec.message();
   const bool exists = fs::exists(status);
+  const bool resume = key == "run.output" && config.get_bool("run.resume");
+  if (resume && config.get_bool("run.overwrite"))
+    return "run.resume: cannot be combined with run.overwrite = true (one continues " + quoted +
+           ", the other replaces it)";
+  if (resume && !exists)
+    return key + ": " + quoted +
+           " does not exist; run.resume continues an existing file (set "
+           "run.resume = false to start a new run)";
   if (exists && !fs::is_regular_file(status))
     return key + ": " + quoted + " is " + type_name(status.type()) +
            ", not a file flowlat can write";
@@ -92,7 +93,7 @@ std::string check_output(const Config& config, const std::string& key,
     return key + ": directory '" + dir.string() + "' is a pseudo file system, not storage";
   if (access(dir.c_str(), W_OK) != 0)
     return key + ": directory '" + dir.string() + "' is not writable";
-  if (exists && !config.get_bool("run.overwrite"))
+  if (exists && !config.get_bool("run.overwrite") && !resume)
     return key + ": file " + quoted + " exists; set run.overwrite = true to replace it";
   if (exists && access(path.c_str(), W_OK) != 0)
     return key + ": file " + quoted + " is not writable";
@@ -151,8 +152,8 @@ OutputLock prepare_output(const MpiContext& mpi, const Config& config, const std
 }
 
 int run_chains(const MpiContext& mpi, const Config& config, const Invocation& inv,
-                const ChainRunKeys& keys, const Theory& theory, ChainUpdate& update,
-                ChainRange local) {
+               const ChainRunKeys& keys, const Theory& theory, ChainUpdate& update,
+               ChainRange local, const std::vector<std::pair<std::string, std::string>>& model) {
   const Log log(mpi);
   const std::int64_t n_chain = config.get_int(keys.section + ".chains");
   const long long therm = config.get_int(keys.section + ".thermalization");
@@ -161,11 +162,13 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   if (double(therm) + double(steps) > 4294967295.0)
     throw InputError(keys.steps_key + ": with " + keys.section +
                      ".thermalization the total exceeds 2^32 - 1 updates (32-bit RNG counter)");
+  const std::string output = config.get_string("run.output");
 
   const index_t n = local.count, capacity = std::max<index_t>(n, 1);
   const Geometry& geometry = theory.geometry();
   Field field("chains.field", capacity, theory.dof());
-  start_field(theory, field, n, local.begin, config);
+  // the chain state written with every flush (on a host backend: `field` itself)
+  const FieldHost field_host = Kokkos::create_mirror_view(HostSpace(), field);
 
   std::vector<BatchScalar> reals;
   std::vector<BatchFlags> flags;
@@ -198,22 +201,78 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   layout.corr = saved.observables().corr_layout();
   layout.record_reals = update.record_reals();
   layout.record_flags = update.record_flags();
-  EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),
-                        layout, config, inv.command_line, keys.section, local);
+
+  ResumeKeys resume_keys;
+  resume_keys.command = keys.section;
+  resume_keys.sampler = keys.section;
+  resume_keys.sections = keys.also_checked;
+  resume_keys.sections.insert(resume_keys.sections.begin(), keys.section);
+  resume_keys.steps_key = keys.steps_key;
+  resume_keys.therm_key = keys.section + ".thermalization";
+  resume_keys.save_every_key = keys.section + ".save_every";
+  resume_keys.free_keys = keys.free_keys;
+  for (const auto& [name, value] : model)
+    if (name == "params_hash") resume_keys.params_hash = value;
+  const ResumeStart start = check_resume(mpi, config, resume_keys, layout);
+  if (start.finished) {
+    log.info("flowlat " + keys.section + ": " + output + " is complete with " + keys.steps_key +
+             " = " + std::to_string(steps) + "; nothing to resume (a larger " + keys.steps_key +
+             " extends it)");
+    return 0;
+  }
+
+  // time series kept for the final summary (small: scalars only); a resumed
+  // run starts with what the file holds
+  std::vector<ChainSeries> obs_series(layout.obs_names.size(), ChainSeries(n));
+  std::vector<ChainSeries> real_series(reals.size(), ChainSeries(n));
+  std::vector<ChainSeries> flag_series(flags.size(), ChainSeries(n));
+  const long long first_update = start.point.updates;
+  if (start.resume && start.point.slot >= 0) {
+    read_chain_state(output, start.point, layout, local.begin, n, field_host);
+    Kokkos::deep_copy(field, field_host);
+    const EnsembleReader file(output);
+    const auto read = [&](std::vector<ChainSeries>& series, const std::string& group,
+                          const std::vector<std::string>& names, std::int64_t entries) {
+      for (std::size_t k = 0; k < names.size(); ++k) {
+        const auto rows = file.rows(group + names[k], local.begin, n, entries);
+        for (index_t b = 0; b < n; ++b)
+          series[k][b].assign(rows.begin() + b * entries, rows.begin() + (b + 1) * entries);
+      }
+    };
+    read(obs_series, "obs/", layout.obs_names, start.point.n_saved);
+    read(real_series, "mcmc/", layout.record_reals, start.point.n_records);
+    read(flag_series, "mcmc/", layout.record_flags, start.point.n_records);
+  } else {
+    start_field(theory, field, n, local.begin, config);
+  }
+  // every rank has closed the file before it is opened for writing
+  MPI_Barrier(mpi.comm());
+
+  std::unique_ptr<EnsembleWriter> writer;
+  if (start.resume) {
+    writer = std::make_unique<EnsembleWriter>(mpi, output, layout, config, inv.command_line, local,
+                                              start.point);
+  } else {
+    writer = std::make_unique<EnsembleWriter>(mpi, output, config.get_bool("run.overwrite"), layout,
+                                              config, inv.command_line, keys.section, local);
+    if (!model.empty()) writer->write_group_attributes("model", model);
+  }
 
   log.info("flowlat " + keys.section + ": " + theory.name() + " on " + geometry.shape_string() +
            ", " + std::to_string(n_chain) + " chains on " + std::to_string(mpi.size()) +
            " ranks, " + std::to_string(therm) + " + " + std::to_string(steps) + " " + keys.unit +
-           ", output " + config.get_string("run.output"));
+           ", output " + output);
+  if (start.resume) log.info(resume_note(output, start.point, keys.unit, therm));
 
-  // time series kept for the final summary (small: scalars only)
-  std::vector<ChainSeries> obs_series(layout.obs_names.size(), ChainSeries(n));
   const auto observed = [&](const std::vector<std::vector<double>>& scalars) {
     for (std::size_t k = 0; k < obs_series.size(); ++k)
       for (index_t b = 0; b < n; ++b) obs_series[k][b].push_back(scalars[k][b]);
   };
-  std::vector<ChainSeries> real_series(reals.size(), ChainSeries(n));
-  std::vector<ChainSeries> flag_series(flags.size(), ChainSeries(n));
+  // The chains after `updates` updates, for the writer's flushes.
+  const auto state = [&](long long updates) {
+    Kokkos::deep_copy(field_host, field);
+    return ChainState{updates, field_host, {}};
+  };
 
   // The figure on the progress line: the running mean of the first record
   // (acceptance) over this rank's chains.
@@ -221,6 +280,10 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
       flags.empty() ? layout.record_reals.at(0) : layout.record_flags.at(0);
   double running_sum = 0;
   long long running_count = 0;
+  for (const auto& chain : flags.empty() ? real_series.at(0) : flag_series.at(0)) {
+    for (double v : chain) running_sum += v;
+    running_count += (long long)chain.size();
+  }
   auto running_figure = [&]() {
     char text[96];
     std::snprintf(text, sizeof text, "%s %.3f", running_name.c_str(),
@@ -231,17 +294,17 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   const double interval = config.get_real("run.progress_seconds");
   Progress progress(log, keys.section, keys.unit, therm + steps, interval);
   StopPoll stop(mpi, 16);  // one allreduce per 16 updates
-  for (long long t = 0; t < therm + steps; ++t) {
+  for (long long t = first_update; t < therm + steps; ++t) {
     if (stop()) {
-      saved.drain(writer, observed);  // the saves not measured yet belong in the file
-      writer.flush();
+      saved.drain(*writer, observed);  // the saves not measured yet belong in the file
+      writer->flush(state(t));
       const long long done = std::max(0LL, t - therm);
       log.info("flowlat " + keys.section + ": stopped by " +
                (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
-               " after " + std::to_string(done) + " of " + std::to_string(steps) + " " +
-               keys.unit + " (plus thermalization); " + config.get_string("run.output") +
-               " holds " + std::to_string(done / save_every) +
-               " saved configurations per chain and stays complete = 0");
+               " after " + std::to_string(done) + " of " + std::to_string(steps) + " " + keys.unit +
+               " (plus thermalization); " + output + " holds " + std::to_string(done / save_every) +
+               " saved configurations per chain and stays complete = 0 (run.resume = true "
+               "continues it)");
       return kExitStoppedBySignal;
     }
     update.update(field, n, std::uint32_t(t), reals, flags);
@@ -265,24 +328,24 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
         for (double v : real_host[0]) running_sum += v;
       }
       running_count += n;
-      writer.add_record(real_host, flag_host);
+      writer->add_record(real_host, flag_host);
 
       if ((t - therm + 1) % save_every == 0) {
         saved.add(field);
         // (a count bound on flushes sees exactly run.flush_every saves)
         if (saved.full() ||
-            (flush_every > 0 && writer.buffered_saved() + saved.pending() >= flush_every))
-          saved.drain(writer, observed);
+            (flush_every > 0 && writer->buffered_saved() + saved.pending() >= flush_every))
+          saved.drain(*writer, observed);
       }
-      if (writer.flush_due()) {
-        saved.drain(writer, observed);
-        writer.flush();
+      if (writer->flush_due()) {
+        saved.drain(*writer, observed);
+        writer->flush(state(t + 1));
       }
     }
     progress.update(t + 1, production ? running_figure() : std::string("thermalizing"));
   }
 
-  saved.drain(writer, observed);
+  saved.drain(*writer, observed);
 
   // Summary: Gamma-method errors over all chains (every rank computes the
   // same numbers; rank 0 prints, all write the attributes collectively).
@@ -303,7 +366,7 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
       table.add("exp_minus_dH", all, n_chain);
     }
   }
-  writer.finish(table.attributes());
+  writer->finish(table.attributes(), state(therm + steps));
 
   char head[160];
   std::snprintf(head, sizeof head, "flowlat %s: done in %.1f s; %lld saved configurations per chain",
@@ -311,7 +374,7 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
                 steps / save_every);
   log.info(head);
   table.print(log);
-  log.info("  written: " + config.get_string("run.output"));
+  log.info("  written: " + output);
   return 0;
 }
 

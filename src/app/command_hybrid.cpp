@@ -2,6 +2,7 @@
 // flow independence-MH proposals (mcmc/hybrid_update.hpp), spread over the
 // ranks like `hmc`, written by the shared chain driver.
 #include "chain_run.hpp"
+#include "model_record.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "flowlat/mcmc/hmc_settings.hpp"
@@ -27,8 +28,15 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
   restore_model(model, flow, nullptr);
   HybridUpdate hybrid(*theory, hmc, flow, int(config.get_int("hybrid.flow_proposals")), seed,
                       local.begin, capacity);
-  return run_chains(mpi, config, inv, ChainRunKeys{"hybrid", "hybrid.trajectories", "traj"}, *theory,
-             hybrid, local);
+  // the hmc.* keys of the trajectory and the flow.* keys of the model define
+  // the chains too; hmc's own counts and the model's path do not (its hash does)
+  const ChainRunKeys keys{
+      "hybrid",
+      "hybrid.trajectories",
+      "traj",
+      {"hmc", "flow"},
+      {"hmc.trajectories", "hmc.thermalization", "hmc.save_every", "hmc.chains", "flow.model"}};
+  return run_chains(mpi, config, inv, keys, *theory, hybrid, local, model_record(model, false));
 }
 
 }  // namespace flowlat

@@ -96,7 +96,17 @@ int command_inspect(const std::string& path, std::ostream& out) {
   out << line("sampler", root("sampler"));
   out << line("complete", r.complete() ? std::string("yes")
                                        : std::string("no (the run did not finish; the flushed "
-                                                     "blocks below are readable)"));
+                                                     "blocks below are readable; run.resume = "
+                                                     "true continues it)"));
+  if (r.has_root_attr("resumed")) {  // one line per continuation
+    std::string text = r.root_attr("resumed"), label = "resumed";
+    for (std::size_t start = 0, end; start < text.size(); start = end + 1) {
+      end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      out << line(label.c_str(), text.substr(start, end - start));
+      label.clear();
+    }
+  }
 
   // theory name and couplings: every /config theory.* key
   std::string couplings;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "chain_run.hpp"
+#include "model_record.hpp"
 #include "reliability_warnings.hpp"
+#include "run_resume.hpp"
 #include "summary_table.hpp"
 #include "flowlat/analysis/chain_diagnostics.hpp"
 #include "flowlat/core/comma_list.hpp"
@@ -15,6 +18,7 @@
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/free_energy.hpp"
 #include "flowlat/flow/importance_weights.hpp"
+#include "flowlat/io/ensemble_reader.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
@@ -57,27 +61,6 @@ class BlockGather {
   std::vector<int> counts_, displs_;
   FieldHost all_;
 };
-
-
-// /model of a flow-MH ensemble: which flow proposed (the parameters are
-// identified by their hash; the model file holds them).
-std::vector<std::pair<std::string, std::string>> model_attributes(const ModelFileContents& m,
-                                                                  bool transferred) {
-  std::string couplings;
-  for (const auto& [name, value] : m.couplings)
-    couplings += (couplings.empty() ? "" : ",") + name + "=" + h5::shortest_text(value);
-  std::vector<std::pair<std::string, std::string>> out = {
-      {"path", m.path},
-      {"params_hash", m.params_hash},
-      {"n_params", std::to_string(m.parameters.size())},
-      {"training_steps", std::to_string(m.adam_step)},
-      {"trained_theory", m.theory_name},
-      {"trained_couplings", couplings},
-      {"trained_shape", comma_list(m.shape)},
-      {"transferred", transferred ? "true" : "false"}};
-  for (const auto& [key, value] : m.architecture_keys) out.emplace_back(key, value);
-  return out;
-}
 
 // Loud lines for a chain whose error estimate cannot be trusted.
 std::vector<std::string> sample_warnings(const WeightDiagnostics& w, const LongestStay& stay,
@@ -132,6 +115,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
 
   // One chain, written by rank 0 (it gathers the configurations it saves).
   const ChainRange owner = mpi.is_root() ? ChainRange{0, 1} : ChainRange{0, 0};
+  const std::string output = config.get_string("run.output");
   EnsembleLayout layout;
   layout.n_chain = 1;
   layout.field_shape = theory->field_shape();
@@ -141,10 +125,60 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   layout.corr = observables->corr_layout();
   layout.record_reals = {"log_weight", "proposal_id", "state_log_weight"};
   layout.record_flags = {"accept"};
-  EnsembleWriter writer(mpi, config.get_string("run.output"), config.get_bool("run.overwrite"),
-                        layout, config, inv.command_line, "flow_mh", owner);
+  layout.state_reals = {"state_id", "state_log_weight", "non_finite"};
 
-  writer.write_group_attributes("model", model_attributes(model, transferred));
+  // run.resume: the chain is fixed by the flow (its hash) and the sample.*
+  // keys; the block size and the model's path are not part of it
+  ResumeKeys resume_keys;
+  resume_keys.command = "sample";
+  resume_keys.sampler = "flow_mh";
+  resume_keys.sections = {"sample", "flow"};
+  resume_keys.steps_key = "sample.proposals";
+  resume_keys.therm_key = "sample.thermalization";
+  resume_keys.save_every_key = "sample.save_every";
+  resume_keys.free_keys = {"sample.batch", "flow.model"};
+  resume_keys.params_hash = model.params_hash;
+  const ResumeStart start = check_resume(mpi, config, resume_keys, layout);
+  if (start.finished) {
+    log.info("flowlat sample: " + output + " is complete with sample.proposals = " +
+             std::to_string(n_prop) + "; nothing to resume (a larger sample.proposals extends it)");
+    return 0;
+  }
+
+  Measurement measurement;
+  Field one("sample.state", 1, theory->dof());
+  BatchScalar one_action("sample.state_action", 1);
+  FieldHost state_host("sample.state_host", 1, theory->dof());  // rank 0: current state
+
+  // rank 0: the series of the saved chain elements, for the summary; every
+  // rank: the proposals' log-weights and accept flags
+  std::vector<std::vector<double>> obs_series(layout.obs_names.size());
+  std::vector<double> all_log_w, accept_series;
+  long long accepted = 0;
+  if (start.resume && start.point.slot >= 0) {
+    // every rank continues the chain's decisions; rank 0 also its configuration
+    const ChainState resumed = read_chain_state(output, start.point, layout, 0, 1, state_host);
+    chain.restore(std::int64_t(resumed.values[0][0]), resumed.values[1][0],
+                  (long long)resumed.values[2][0]);
+    const EnsembleReader file(output);
+    all_log_w = file.rows("mcmc/log_weight", 0, 1, start.point.n_records);
+    accept_series = file.rows("mcmc/accept", 0, 1, start.point.n_records);
+    for (double a : accept_series) accepted += a != 0;
+    if (mpi.is_root())
+      for (std::size_t k = 0; k < obs_series.size(); ++k)
+        obs_series[k] = file.rows("obs/" + layout.obs_names[k], 0, 1, start.point.n_saved);
+  }
+  MPI_Barrier(mpi.comm());  // every rank has closed the file before it is opened for writing
+
+  std::unique_ptr<EnsembleWriter> writer;
+  if (start.resume) {
+    writer = std::make_unique<EnsembleWriter>(mpi, output, layout, config, inv.command_line, owner,
+                                              start.point);
+  } else {
+    writer = std::make_unique<EnsembleWriter>(mpi, output, config.get_bool("run.overwrite"), layout,
+                                              config, inv.command_line, "flow_mh", owner);
+    writer->write_group_attributes("model", model_record(model, transferred));
+  }
 
   log.info("flowlat sample: " + theory->name() + " on " + geometry.shape_string() + ", model " +
            model_path + " (hash " + model.params_hash + ", " + std::to_string(model.adam_step) +
@@ -153,36 +187,38 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
            "), " + std::to_string(therm) + " + " +
            std::to_string(n_prop) + " proposals in blocks of " + std::to_string(block) + " on " +
            std::to_string(mpi.size()) + " ranks");
+  if (start.resume) log.info(resume_note(output, start.point, "proposals", therm));
 
-  Measurement measurement;
-  Field one("sample.state", 1, theory->dof());
-  BatchScalar one_action("sample.state_action", 1);
-  FieldHost state_host("sample.state_host", 1, theory->dof());  // rank 0: current state
+  // The chain after `elements` chain elements (the state configuration and
+  // numbers are rank 0's, the writer's one chain).
+  const auto state = [&](long long elements) {
+    ChainState s{elements, state_host, {{}, {}, {}}};
+    if (mpi.is_root())
+      s.values = {{double(chain.state())}, {chain.state_log_w()}, {double(chain.non_finite())}};
+    return s;
+  };
 
-  // rank 0: the series of the saved chain elements, for the summary
-  std::vector<std::vector<double>> obs_series(layout.obs_names.size());
-  std::vector<double> all_log_w, accept_series;
-  long long accepted = 0, element = 0;
+  const long long first_element = start.point.updates;
+  long long element = first_element;
   std::vector<double> log_w;
   Progress progress(log, "sample", "prop", therm + n_prop, config.get_real("run.progress_seconds"));
-  const std::vector<std::vector<double>> none;
   StopPoll stop(mpi, 1);  // once per block of proposals
-  for (long long first = 0; first < therm + n_prop; first += block) {
+  for (long long first = first_element - first_element % block; first < therm + n_prop;
+       first += block) {
     if (stop()) {
-      writer.flush();
-      const long long done = std::max(0LL, first - therm);
+      writer->flush(state(element));
+      const long long done = std::max(0LL, element - therm);
       log.info("flowlat sample: stopped by " +
                (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
-               " after " + std::to_string(done) + " of " + std::to_string(n_prop) +
-               " proposals; " + config.get_string("run.output") + " holds " +
-               std::to_string(done / save_every) +
-               " saved configurations and stays complete = 0");
+               " after " + std::to_string(done) + " of " + std::to_string(n_prop) + " proposals; " +
+               output + " holds " + std::to_string(done / save_every) +
+               " saved configurations and stays complete = 0 (run.resume = true continues it)");
       return kExitStoppedBySignal;
     }
     proposer.propose(first, log_w);
     gather.gather(share.count);
     const long long in_block = std::min<long long>(block, therm + n_prop - first);
-    for (long long i = 0; i < in_block; ++i, ++element) {
+    for (long long i = element - first; i < in_block; ++i, ++element) {
       const std::int64_t id = first + i;
       const bool accept = chain.offer(id, log_w[i]);
       if (element >= therm && !chain.started())
@@ -199,7 +235,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
                                                 {chain.state_log_w()}};
       std::vector<std::vector<int>> flags = {{accept ? 1 : 0}};
       if (!mpi.is_root()) reals = {{}, {}, {}}, flags = {{}};
-      writer.add_record(reals, flags);
+      writer->add_record(reals, flags);
       if ((element - therm + 1) % save_every == 0) {
         std::vector<std::vector<double>> obs(layout.obs_names.size()), corr(layout.corr.size());
         if (mpi.is_root()) {
@@ -211,12 +247,13 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
           for (std::size_t k = 0; k < obs_series.size(); ++k)
             obs_series[k].push_back(measurement.scalars[k][0]);
         }
-        writer.add_saved(state_host, obs, corr);
+        writer->add_saved(state_host, obs, corr);
       }
-      if (writer.flush_due()) writer.flush();
+      if (writer->flush_due()) writer->flush(state(element + 1));
     }
     char fig[64];
-    std::snprintf(fig, sizeof fig, "acc %.3f", element > therm ? double(accepted) / double(element - therm) : 0.0);
+    std::snprintf(fig, sizeof fig, "acc %.3f",
+                  element > therm ? double(accepted) / double(element - therm) : 0.0);
     progress.update(first + in_block, fig);
   }
 
@@ -244,7 +281,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   table.add("accept", accept_series, 1);
   for (std::size_t k = 0; k < obs_series.size(); ++k)
     table.add_observable(layout.obs_names[k], obs_series[k], 1, double(geometry.volume()));
-  writer.finish(table.attributes());
+  writer->finish(table.attributes(), state(therm + n_prop));
 
   const double seconds = progress.elapsed_seconds();
   char line[256];
@@ -267,7 +304,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   log.info(z_line);
   for (const auto& warning : sample_warnings(weights, stay, chain.non_finite())) log.info(warning);
   table.print(log);
-  log.info("  written: " + config.get_string("run.output"));
+  log.info("  written: " + output);
   return 0;
 }
 

@@ -77,6 +77,10 @@ std::string figure(double loss, double ess) {
 int command_train(const MpiContext& mpi, const Invocation& inv) {
   const Log log(mpi);
   const Config config = Config::load(inv.config_path, inv.overrides);
+  if (config.get_bool("run.resume"))
+    throw InputError(
+        "run.resume: flowlat train continues from a model file with "
+        "train.init_model = FILE (its parameters and Adam state), not run.resume");
   const Geometry geometry(config.get_int_list("lattice.shape"));
   const auto theory = make_theory(config, geometry);
   const FlowArchitecture architecture = flow_architecture(config);

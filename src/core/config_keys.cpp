@@ -19,6 +19,9 @@ const std::vector<KeySpec>& all_keys() {
       keys::integer("run.seed", "1", "seed of every random stream of the run", 0, kMaxSeed),
       keys::text("run.output", "runs/phi4_hmc.h5", "HDF5 file the run writes"),
       keys::boolean("run.overwrite", "false", "replace an existing output file"),
+      keys::boolean("run.resume", "false",
+                    "continue the run in run.output where its file ends (hmc, metropolis, hybrid, "
+                    "sample; the same input, the production count may grow); the file must exist"),
       keys::choice("run.start", "cold", {"cold", "hot"},
                    "initial field: cold = zero (phi4: phi = 0; u1: unit links), hot = random "
                    "(phi4: unit normal per site, far from equilibrium at strong coupling: needs "

@@ -83,6 +83,39 @@ struct EnsembleReader::Impl {
     return out;
   }
 
+  // The hyperslab start/count of dataset `full` (trailing axes: all of them
+  // when start/count are shorter), checked against its extents.
+  std::vector<double> block(const std::string& full, const std::string& kind,
+                            const std::string& name, std::vector<hsize_t> start,
+                            std::vector<hsize_t> count) const {
+    const h5::Dataset d = dataset(full, kind, name.substr(name.rfind('/') + 1));
+    const auto shape = dims(d, full);
+    if (shape.size() < start.size()) throw malformed(full + " has fewer axes than expected");
+    for (std::size_t a = start.size(); a < shape.size(); ++a)
+      start.push_back(0), count.push_back(shape[a]);
+    std::size_t total = 1;
+    for (std::size_t a = 0; a < shape.size(); ++a) {
+      if (start[a] + count[a] > shape[a])
+        throw malformed(full + " holds " + std::to_string(shape[a]) + " entries along axis " +
+                        std::to_string(a) + ", " + std::to_string(start[a] + count[a]) +
+                        " were expected");
+      total *= std::size_t(count[a]);
+    }
+    std::vector<double> out(total);
+    if (total == 0) return out;
+    const std::string what = "read " + full + " in '" + path + "'";
+    h5::Dataspace file_space(check(H5Dget_space(d.get()), what));
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                              nullptr),
+          what);
+    const hsize_t mem_dim = total;
+    h5::Dataspace mem_space(check(H5Screate_simple(1, &mem_dim, nullptr), what));
+    check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                  out.data()),
+          what);
+    return out;
+  }
+
   // Attribute names of a group in creation order (alphabetical if not tracked).
   std::vector<std::string> attr_names(const std::string& group) const {
     const h5::Group g = h5::open_group(ref(file.get(), "/"), group);
@@ -192,6 +225,38 @@ std::vector<double> EnsembleReader::record(const std::string& name) const {
 
 std::vector<double> EnsembleReader::configs() const {
   return impl_->series("/ensemble/configs", "dataset", "configs", n_chain(), n_saved());
+}
+
+std::vector<double> EnsembleReader::rows(const std::string& name, std::int64_t first,
+                                         std::int64_t count, std::int64_t entries) const {
+  if (first < 0 || count < 0 || entries < 0)
+    throw impl_->malformed("negative chain range or entry count for " + name);
+  return impl_->block("/ensemble/" + name, "series", name, {hsize_t(first), 0},
+                      {hsize_t(count), hsize_t(entries)});
+}
+
+std::int64_t EnsembleReader::stored_entries(const std::string& name) const {
+  const std::string full = "/ensemble/" + name;
+  const auto shape =
+      impl_->dims(impl_->dataset(full, "series", name.substr(name.rfind('/') + 1)), full);
+  if (shape.size() < 2) throw impl_->malformed(full + " is not [chain][entry]");
+  return std::int64_t(shape[1]);
+}
+
+std::vector<std::int64_t> EnsembleReader::resume_updates() const {
+  if (!impl_->exists(impl_->file.get(), "resume")) return {};
+  const h5::Group g = h5::open_group(impl_->ref(impl_->file.get(), "/"), "resume");
+  const auto updates = h5::read_int_array_attr(impl_->ref(g.get(), "/resume"), "updates");
+  if (updates.size() != 2) throw impl_->malformed("/resume attribute updates is not [2]");
+  return updates;
+}
+
+std::vector<double> EnsembleReader::resume_state(const std::string& name, int slot,
+                                                 std::int64_t first, std::int64_t count) const {
+  if (slot < 0 || slot > 1 || first < 0 || count < 0)
+    throw impl_->malformed("bad slot or chain range for /resume/" + name);
+  return impl_->block("/resume/" + name, "resume state", name, {hsize_t(slot), hsize_t(first)},
+                      {1, hsize_t(count)});
 }
 
 std::string EnsembleReader::config_value(const std::string& key) const {

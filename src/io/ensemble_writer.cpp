@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <set>
@@ -104,13 +105,18 @@ struct EnsembleWriter::Impl {
   std::int64_t saved_bytes = 0, record_bytes = 0;
   FlushSchedule schedule;
   bool finished = false;
+  // /resume: the update count whose state each slot holds (-1: none) and the
+  // slot of the last committed state (-1: none yet).
+  std::int64_t slot_updates[2] = {-1, -1};
+  int latest_slot = -1;
 
   // Declared in closing order (reverse): datasets, then groups, then the file.
   h5::File file;
-  h5::Group config_group, ensemble, obs_group, corr_group, mcmc_group;
+  h5::Group config_group, ensemble, obs_group, corr_group, mcmc_group, resume_group;
   h5::PropList transfer;  // collective MPI-IO data transfer
   std::vector<Series> saved;    // configs, obs..., corr...
   std::vector<Series> records;  // record_reals..., record_flags...
+  std::vector<h5::Dataset> state;  // /resume/field, /resume/<state_reals>...: [2][n_chain][entry]
   std::vector<double> staging_reals;  // write_buffers()
   std::vector<std::int8_t> staging_flags;
 
@@ -162,6 +168,151 @@ struct EnsembleWriter::Impl {
                                   what));
     return s;
   }
+
+  // An existing series of a resumed file, cut to `keep` entries per chain.
+  Series open_series(hid_t group, const std::string& group_path, const std::string& name,
+                     std::vector<hsize_t> entry, bool flag, std::int64_t keep) {
+    Series s;
+    s.name = group_path + "/" + name;
+    s.entry = entry;
+    for (auto e : entry) s.entry_size *= std::size_t(e);
+    s.flag = flag;
+    s.real_buffer.resize(std::size_t(local.count));
+    s.flag_buffer.resize(std::size_t(local.count));
+    s.dataset =
+        h5::Dataset(check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), "open " + s.name + in()));
+    std::vector<hsize_t> dims{hsize_t(layout.n_chain), hsize_t(keep)};
+    dims.insert(dims.end(), entry.begin(), entry.end());
+    check(H5Dset_extent(s.dataset.get(), dims.data()), "cut " + s.name + in());
+    return s;
+  }
+
+  // /resume/field [2][n_chain][field...] and /resume/<name> [2][n_chain]:
+  // fixed size, written in place (two slots, so the committed one is never
+  // overwritten).
+  void create_state(const h5::ObjectRef& root) {
+    resume_group = h5::create_group(root, "resume");
+    h5::write_int64_array_attr(ref(resume_group.get(), "/resume"), "updates", {-1, -1});
+    auto make = [&](const std::string& name, const std::vector<std::int64_t>& entry) {
+      const std::string what = "create dataset /resume/" + name + in();
+      std::vector<hsize_t> dims{2, hsize_t(layout.n_chain)};
+      dims.insert(dims.end(), entry.begin(), entry.end());
+      h5::Dataspace space(check(H5Screate_simple(int(dims.size()), dims.data(), nullptr), what));
+      state.emplace_back(check(H5Dcreate2(resume_group.get(), name.c_str(), H5T_IEEE_F64LE,
+                                          space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                               what));
+    };
+    make("field", layout.field_shape);
+    for (const auto& name : layout.state_reals) make(name, {});
+  }
+
+  void open_state() {
+    resume_group =
+        h5::Group(check(H5Gopen2(file.get(), "resume", H5P_DEFAULT), "open /resume" + in()));
+    auto open = [&](const std::string& name) {
+      state.emplace_back(check(H5Dopen2(resume_group.get(), name.c_str(), H5P_DEFAULT),
+                               "open /resume/" + name + in()));
+    };
+    open("field");
+    for (const auto& name : layout.state_reals) open(name);
+  }
+
+  // This rank's chains of `st` into slot `slot` (collective).
+  void write_state(const ChainState& st, int slot) {
+    const std::size_t n = std::size_t(local.count);
+    if (n > 0 && (std::int64_t(st.field.extent(1)) != dof || st.field.extent(0) < n))
+      throw RuntimeFailure("EnsembleWriter: the chain state's field must be [>= " +
+                           std::to_string(n) + "][" + std::to_string(dof) + "]");
+    if (st.values.size() != layout.state_reals.size())
+      throw RuntimeFailure("EnsembleWriter: expected " + std::to_string(layout.state_reals.size()) +
+                           " chain state values");
+    for (std::size_t k = 0; k < state.size(); ++k) {
+      const std::string what = "write /resume state" + in();
+      const hid_t d = state[k].get();
+      h5::Dataspace file_space(check(H5Dget_space(d), what));
+      const int rank = check(H5Sget_simple_extent_ndims(file_space.get()), what);
+      std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+      check(H5Sget_simple_extent_dims(file_space.get(), dims.data(), nullptr), what);
+      std::vector<hsize_t> start(dims.size(), 0), count = dims;
+      start[0] = hsize_t(slot), start[1] = hsize_t(local.begin);
+      count[0] = 1, count[1] = hsize_t(n);
+      const double none = 0;
+      const double* data = &none;
+      if (n > 0) {
+        data = k == 0 ? st.field.data() : st.values[k - 1].data();
+        if (k > 0 && st.values[k - 1].size() != n)
+          throw RuntimeFailure("EnsembleWriter: chain state value '" + layout.state_reals[k - 1] +
+                               "' needs one value per local chain");
+      }
+      const hsize_t total = n > 0 ? hsize_t(n) * (k == 0 ? hsize_t(dof) : 1) : 1;
+      h5::Dataspace mem_space(check(H5Screate_simple(1, &total, nullptr), what));
+      if (n > 0) {
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                  count.data(), nullptr),
+              what);
+      } else {
+        check(H5Sselect_none(file_space.get()), what);
+        check(H5Sselect_none(mem_space.get()), what);
+      }
+      check(H5Dwrite(d, H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), transfer.get(), data),
+            what);
+    }
+  }
+
+  void write_slot_updates() {
+    const std::string what = "update attribute /resume/updates" + in();
+    h5::Attribute attr(check(H5Aopen(resume_group.get(), "updates", H5P_DEFAULT), what));
+    check(H5Awrite(attr.get(), H5T_NATIVE_INT64, slot_updates), what);
+  }
+
+  // EnsembleWriter::flush: the buffered block, and the chain state if given.
+  void flush_block(const ChainState* st) {
+    if (finished) throw RuntimeFailure("EnsembleWriter::flush after finish()");
+    long long mine[3] = {saved_buffered, records_buffered, st ? st->updates : -1}, low[3], high[3];
+    MPI_Allreduce(mine, low, 3, MPI_LONG_LONG, MPI_MIN, mpi.comm());
+    MPI_Allreduce(mine, high, 3, MPI_LONG_LONG, MPI_MAX, mpi.comm());
+    if (low[0] != high[0] || low[1] != high[1] || low[2] != high[2])
+      throw RuntimeFailure("EnsembleWriter::flush: ranks buffered different numbers of entries (" +
+                           std::to_string(low[0]) + ".." + std::to_string(high[0]) + " saved, " +
+                           std::to_string(low[1]) + ".." + std::to_string(high[1]) +
+                           " records, state after " + std::to_string(low[2]) + ".." +
+                           std::to_string(high[2]) + " updates)");
+    const bool new_state = st && (latest_slot < 0 || slot_updates[latest_slot] != st->updates);
+    if (saved_buffered == 0 && records_buffered == 0 && !new_state) return;
+    if (saved_buffered > 0) write_block(saved, n_saved, saved_buffered);
+    if (records_buffered > 0) write_block(records, n_records, records_buffered);
+    const int slot = latest_slot < 0 ? 0 : 1 - latest_slot;
+    if (new_state) {
+      write_state(*st, slot);
+      flush_file();  // the data and the state on disk before the attributes that commit them
+    }
+    n_saved += saved_buffered;
+    n_records += records_buffered;
+    saved_buffered = records_buffered = 0;
+    schedule.restart();
+    const h5::ObjectRef ensemble_ref = ref(ensemble.get(), "/ensemble");
+    h5::update_int64_attr(ensemble_ref, "n_saved", n_saved);
+    h5::update_int64_attr(ensemble_ref, "n_records", n_records);
+    if (new_state) {
+      slot_updates[slot] = st->updates;
+      latest_slot = slot;
+      write_slot_updates();
+    }
+    flush_file();
+  }
+
+  // The bytes one saved entry / one record of the largest rank's chains adds.
+  void count_bytes() {
+    long long widest = local.count;
+    MPI_Allreduce(MPI_IN_PLACE, &widest, 1, MPI_LONG_LONG, MPI_MAX, mpi.comm());
+    for (const Series& s : saved) saved_bytes += widest * std::int64_t(s.entry_size) * 8;
+    for (const Series& s : records)
+      record_bytes += widest * std::int64_t(s.entry_size) * (s.flag ? 1 : 8);
+  }
+
+  void close_with(const std::vector<std::pair<std::string, double>>& summary);
+
+  void flush_file() { check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush '" + path + "'"); }
 
   // Extends every dataset of `series` from `old` to old + n entries and writes
   // this rank's block [local.begin, +count) x [old, old + n).
@@ -226,7 +377,9 @@ struct EnsembleWriter::Impl {
   void abandon() noexcept {
     for (auto* list : {&saved, &records})
       for (Series& s : *list) s.dataset.release();
-    for (auto* g : {&mcmc_group, &corr_group, &obs_group, &ensemble, &config_group}) g->release();
+    for (auto& d : state) d.release();
+    for (auto* g : {&resume_group, &mcmc_group, &corr_group, &obs_group, &ensemble, &config_group})
+      g->release();
     file.release();
     close_objects();  // what is left (the transfer property list) is rank-local
   }
@@ -234,6 +387,8 @@ struct EnsembleWriter::Impl {
   void close_objects() noexcept {
     saved.clear();
     records.clear();
+    state.clear();
+    resume_group.reset();
     transfer.reset();
     mcmc_group.reset();
     corr_group.reset();
@@ -330,13 +485,126 @@ EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path, b
   for (const auto& name : layout.record_flags)
     w.records.push_back(w.create_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true));
 
-  long long widest = local.count;
-  MPI_Allreduce(MPI_IN_PLACE, &widest, 1, MPI_LONG_LONG, MPI_MAX, mpi.comm());
-  for (const Series& s : w.saved) w.saved_bytes += widest * std::int64_t(s.entry_size) * 8;
-  for (const Series& s : w.records)
-    w.record_bytes += widest * std::int64_t(s.entry_size) * (s.flag ? 1 : 8);
+  w.create_state(root_ref);
+  w.count_bytes();
 
-  check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush '" + path + "'");
+  w.flush_file();
+  w.schedule.restart();
+  impl_ = std::move(impl);
+}
+
+EnsembleWriter::EnsembleWriter(const MpiContext& mpi, const std::string& path,
+                               const EnsembleLayout& layout, const Config& config,
+                               const std::string& command_line, ChainRange local,
+                               const ResumePoint& at) {
+  validate(layout, local);
+  if (at.slot < -1 || at.slot > 1 || at.n_saved < 0 || at.n_records < 0 || at.updates < 0)
+    throw RuntimeFailure("EnsembleWriter: bad resume point");
+  h5::silence_errors();
+  auto impl = std::make_unique<Impl>(mpi, path, layout, local, flush_limits(config));
+  Impl& w = *impl;
+  {
+    const std::string what = "open file '" + path + "' to continue it";
+    h5::PropList fapl(check(H5Pcreate(H5P_FILE_ACCESS), what));
+    check(H5Pset_fapl_mpio(fapl.get(), mpi.comm(), MPI_INFO_NULL), what);
+    check(H5Pset_coll_metadata_write(fapl.get(), true), what);
+    w.file = h5::File(check(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), what));
+  }
+  w.transfer = h5::PropList(check(H5Pcreate(H5P_DATASET_XFER), "transfer properties"));
+  check(H5Pset_dxpl_mpio(w.transfer.get(), H5FD_MPIO_COLLECTIVE), "collective transfer");
+
+  const hid_t root = w.file.get();
+  const h5::ObjectRef root_ref = w.ref(root, "/");
+  auto open_group = [&](hid_t parent, const std::string& name, const std::string& full) {
+    return h5::Group(check(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), "open " + full + w.in()));
+  };
+  w.config_group = open_group(root, "config", "/config");
+  w.ensemble = open_group(root, "ensemble", "/ensemble");
+  w.obs_group = open_group(w.ensemble.get(), "obs", "/ensemble/obs");
+  w.corr_group = open_group(w.ensemble.get(), "corr", "/ensemble/corr");
+  w.mcmc_group = open_group(w.ensemble.get(), "mcmc", "/ensemble/mcmc");
+
+  // Every series cut to the entries of the resume point.
+  std::vector<hsize_t> field(layout.field_shape.begin(), layout.field_shape.end());
+  w.saved.push_back(
+      w.open_series(w.ensemble.get(), "/ensemble", "configs", field, false, at.n_saved));
+  for (const auto& name : layout.obs_names)
+    w.saved.push_back(
+        w.open_series(w.obs_group.get(), "/ensemble/obs", name, {}, false, at.n_saved));
+  for (const auto& [name, len] : layout.corr)
+    w.saved.push_back(w.open_series(w.corr_group.get(), "/ensemble/corr", name, {hsize_t(len)},
+                                    false, at.n_saved));
+  for (const auto& name : layout.record_reals)
+    w.records.push_back(
+        w.open_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, false, at.n_records));
+  for (const auto& name : layout.record_flags)
+    w.records.push_back(
+        w.open_series(w.mcmc_group.get(), "/ensemble/mcmc", name, {}, true, at.n_records));
+  w.n_saved = at.n_saved;
+  w.n_records = at.n_records;
+  const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
+  h5::update_int64_attr(ensemble_ref, "n_saved", w.n_saved);
+  h5::update_int64_attr(ensemble_ref, "n_records", w.n_records);
+
+  // Only the state resumed from stays: the other slot may be newer than the
+  // entries kept (a state whose commit was cut), and would otherwise be taken
+  // for the latest after the next flush.
+  w.open_state();
+  if (at.slot >= 0) {
+    w.latest_slot = at.slot;
+    w.slot_updates[at.slot] = at.updates;
+  }
+  w.write_slot_updates();
+
+  if (h5::link_exists(w.ensemble.get(), "summary"))
+    check(H5Ldelete(w.ensemble.get(), "summary", H5P_DEFAULT), "remove /ensemble/summary" + w.in());
+
+  // The root attributes again, in their order: the provenance of the run that
+  // created the file, the input now in force, complete = 0, and one more line
+  // in `resumed`.
+  std::vector<std::pair<std::string, std::string>> kept;
+  for (const char* name :
+       {"flowlat_version", "git_commit", "created_utc", "command_line", "sampler"})
+    kept.emplace_back(name, h5::read_attr_text(root_ref, name));
+  const std::int64_t n_ranks = h5::read_int_attr(root_ref, "n_ranks");
+  std::string resumed =
+      h5::has_attr(root_ref, "resumed") ? h5::read_attr_text(root_ref, "resumed") : std::string();
+  char line[160];
+  std::snprintf(line, sizeof line,
+                " on %d ranks at update %lld (%lld records, %lld saved per chain): ", mpi.size(),
+                (long long)at.updates, (long long)at.n_records, (long long)at.n_saved);
+  resumed += bcast_string(mpi, mpi.is_root() ? h5::utc_now() : "") + line +
+             bcast_string(mpi, command_line) + "\n";
+  // an attribute lives in the object header (< 64 KiB): the oldest lines go first
+  constexpr std::size_t kMaxResumed = 32 * 1024;
+  while (resumed.size() > kMaxResumed) resumed.erase(0, resumed.find('\n') + 1);
+  for (const auto& name : h5::attr_names(root_ref))
+    check(H5Adelete(root, name.c_str()), "rewrite root attribute " + name + w.in());
+  Config recorded = config;
+  recorded.set("run.resume", "false");
+  const auto value = [&](const char* name) {
+    for (const auto& [k, v] : kept)
+      if (k == name) return v;
+    return std::string();
+  };
+  h5::write_string_attr(root_ref, "flowlat_version", value("flowlat_version"));
+  h5::write_string_attr(root_ref, "git_commit", value("git_commit"));
+  h5::write_string_attr(root_ref, "created_utc", value("created_utc"));
+  h5::write_string_attr(root_ref, "command_line", value("command_line"));
+  h5::write_string_attr(root_ref, "input", recorded.resolved_text());
+  h5::write_int32_attr(root_ref, "n_ranks", std::int32_t(n_ranks));
+  h5::write_string_attr(root_ref, "sampler", value("sampler"));
+  h5::write_int32_attr(root_ref, "format_version", kFormatVersion);
+  h5::write_int32_attr(root_ref, "complete", 0);
+  h5::write_string_attr(root_ref, "resumed", resumed);
+
+  const h5::ObjectRef config_ref = w.ref(w.config_group.get(), "/config");
+  for (const auto& name : h5::attr_names(config_ref))
+    check(H5Adelete(w.config_group.get(), name.c_str()), "rewrite /config" + w.in());
+  h5::write_config_attrs(config_ref, recorded);
+
+  w.count_bytes();
+  w.flush_file();
   w.schedule.restart();
   impl_ = std::move(impl);
 }
@@ -418,28 +686,9 @@ void EnsembleWriter::add_record(const std::vector<std::vector<double>>& reals,
 std::int64_t EnsembleWriter::buffered_saved() const { return impl_->saved_buffered; }
 std::int64_t EnsembleWriter::buffered_records() const { return impl_->records_buffered; }
 
-void EnsembleWriter::flush() {
-  Impl& w = *impl_;
-  if (w.finished) throw RuntimeFailure("EnsembleWriter::flush after finish()");
-  long long mine[2] = {w.saved_buffered, w.records_buffered}, low[2], high[2];
-  MPI_Allreduce(mine, low, 2, MPI_LONG_LONG, MPI_MIN, w.mpi.comm());
-  MPI_Allreduce(mine, high, 2, MPI_LONG_LONG, MPI_MAX, w.mpi.comm());
-  if (low[0] != high[0] || low[1] != high[1])
-    throw RuntimeFailure("EnsembleWriter::flush: ranks buffered different numbers of entries (" +
-                         std::to_string(low[0]) + ".." + std::to_string(high[0]) + " saved, " +
-                         std::to_string(low[1]) + ".." + std::to_string(high[1]) + " records)");
-  if (w.saved_buffered == 0 && w.records_buffered == 0) return;
-  if (w.saved_buffered > 0) w.write_block(w.saved, w.n_saved, w.saved_buffered);
-  if (w.records_buffered > 0) w.write_block(w.records, w.n_records, w.records_buffered);
-  w.n_saved += w.saved_buffered;
-  w.n_records += w.records_buffered;
-  w.saved_buffered = w.records_buffered = 0;
-  w.schedule.restart();
-  const h5::ObjectRef ensemble_ref = w.ref(w.ensemble.get(), "/ensemble");
-  h5::update_int64_attr(ensemble_ref, "n_saved", w.n_saved);
-  h5::update_int64_attr(ensemble_ref, "n_records", w.n_records);
-  check(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), "flush '" + w.path + "'");
-}
+void EnsembleWriter::flush() { impl_->flush_block(nullptr); }
+
+void EnsembleWriter::flush(const ChainState& state) { impl_->flush_block(&state); }
 
 bool EnsembleWriter::flush_due() {
   Impl& w = *impl_;
@@ -459,7 +708,27 @@ void EnsembleWriter::write_group_attributes(
 
 void EnsembleWriter::finish(const std::vector<std::pair<std::string, double>>& summary) {
   flush();
+  impl_->close_with(summary);
+}
+
+void EnsembleWriter::finish(const std::vector<std::pair<std::string, double>>& summary,
+                            const ChainState& state) {
   Impl& w = *impl_;
+  w.flush_block(&state);
+  // the same state into the other slot: once the first is committed, that
+  // one is no longer the latest and can be written in the same way
+  if (w.slot_updates[1 - w.latest_slot] != state.updates) {
+    const int slot = 1 - w.latest_slot;
+    w.write_state(state, slot);
+    w.flush_file();
+    w.slot_updates[slot] = state.updates;
+    w.write_slot_updates();
+  }
+  w.close_with(summary);
+}
+
+void EnsembleWriter::Impl::close_with(const std::vector<std::pair<std::string, double>>& summary) {
+  Impl& w = *this;
   {
     h5::Group group = h5::create_group(w.ref(w.ensemble.get(), "/ensemble"), "summary");
     const h5::ObjectRef summary_ref = w.ref(group.get(), "/ensemble/summary");

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The batch templates in jobscripts/: each one rendered with its dry-run flag
 # (directives, launcher, thread pinning, the commands with their arguments,
-# the value of a job-array index), the train chain's signal handling with a
-# fake srun/sbatch, and shellcheck on every script when it is installed.
+# the value of a job-array index, run.resume for an existing output), the
+# train chain's signal handling and the run chain's resubmission with a fake
+# srun/sbatch, and shellcheck on every script when it is installed.
 # usage: tests/jobscripts/test_jobscripts.sh SOURCE_DIR
 set -uo pipefail
 SRC=${1:?usage: test_jobscripts.sh SOURCE_DIR}
@@ -128,6 +129,50 @@ STATUS=$?
 [[ -f "$TMP/trained" ]] || fail "train chain: the job did not wait for the training after SIGUSR1"
 expect train_chain_signal "$(cat "$TMP/sbatch.args" 2>/dev/null)" "--dependency=afterany:90" "CHAIN_JOB=2" \
   "jobscripts/slurm_train_chain.sh --train.steps=10"
+
+# --- resubmitted HMC jobs continue an existing output
+touch "$TMP/hmc_old.h5"
+out=$(render slurm_hmc.sh "OUTPUT=$TMP/hmc_old.h5" -- --dry-run inputs/phi4_hmc.ini)
+expect slurm_hmc_resume "$out" "#SBATCH --signal=USR1@120" \
+  "+ srun build/flowlat hmc --config inputs/phi4_hmc.ini --run.output=$TMP/hmc_old.h5 --run.resume=true"
+out=$(render pbs_hmc.sh INPUT=inputs/phi4_hmc.ini "OUTPUT=$TMP/hmc_old.h5" -- --dry-run)
+expect pbs_hmc_resume "$out" "--run.output=$TMP/hmc_old.h5 --run.resume=true"
+out=$(render slurm_hmc.sh -- --dry-run inputs/phi4_hmc.ini)
+refuse slurm_hmc_new "$out" "--run.resume"
+
+# --- run chain (hmc, metropolis, hybrid, sample): the first job, then a continuation
+out=$(render slurm_run_chain.sh SLURM_JOB_ID=80 "OUTPUT=$TMP/run/s.h5" -- --dry-run sample inputs/phi4_sample.ini --sample.proposals=99)
+expect run_chain_first "$out" "#SBATCH --signal=USR1@120" \
+  "+ srun build/flowlat sample --config inputs/phi4_sample.ini --run.output=$TMP/run/s.h5 --sample.proposals=99" \
+  "+ sbatch --dependency=afterany:80" "CHAIN_JOB=2" "OUTPUT=$TMP/run/s.h5" \
+  "jobscripts/slurm_run_chain.sh sample inputs/phi4_sample.ini --sample.proposals=99"
+refuse run_chain_first "$out" "--run.resume" "rm -f"
+mkdir -p "$TMP/run" && touch "$TMP/run/s.h5"
+out=$(render slurm_run_chain.sh SLURM_JOB_ID=81 CHAIN_ID=80 CHAIN_JOB=2 "OUTPUT=$TMP/run/s.h5" -- --dry-run sample inputs/phi4_sample.ini)
+expect run_chain_next "$out" "+ rm -f $TMP/run/s.h5.lock" \
+  "--run.output=$TMP/run/s.h5 --run.resume=true" "+ sbatch --dependency=afterany:81" "CHAIN_JOB=3"
+out=$(render slurm_run_chain.sh -- --dry-run hmc inputs/phi4_hmc.ini)
+expect run_chain_default "$out" "--run.output=runs/hmc_chain_local.h5"
+if out=$(DRY_RUN=1 jobscripts/slurm_run_chain.sh train inputs/phi4_train.ini 2>&1); then
+  fail "slurm_run_chain: command train accepted"
+fi
+# For real, with the fake srun and sbatch and a fake flowlat: exit code 3
+# (stopped by SIGUSR1) submits the successor, exit 0 (finished) does not.
+for code in 3 0; do
+  rm -f "$TMP/sbatch.args"
+  printf '#!/bin/bash\nexit %d\n' "$code" > "$TMP/fake_run"
+  chmod +x "$TMP/fake_run"
+  env -u SLURM_SUBMIT_DIR -u DRY_RUN PATH="$TMP/bin:$PATH" SLURM_JOB_ID=95 FLOWLAT="$TMP/fake_run" \
+    OUTPUT="$TMP/run/real.h5" jobscripts/slurm_run_chain.sh hmc inputs/phi4_hmc.ini > "$TMP/run_chain.log" 2>&1
+  STATUS=$?
+  [[ $STATUS == 0 ]] || fail "run chain: exit status $STATUS for flowlat's $code:"$'\n'"$(cat "$TMP/run_chain.log")"
+  if [[ $code == 3 ]]; then
+    expect run_chain_signal "$(cat "$TMP/sbatch.args" 2>/dev/null)" "--dependency=afterany:95" "CHAIN_JOB=2" \
+      "jobscripts/slurm_run_chain.sh hmc inputs/phi4_hmc.ini"
+  elif [[ -f "$TMP/sbatch.args" ]]; then
+    fail "run chain: a finished run submitted a successor"
+  fi
+done
 
 # --- shellcheck on every script (its config: jobscripts/.shellcheckrc)
 if command -v shellcheck > /dev/null; then

@@ -54,6 +54,22 @@ class EnsembleReader {
   std::vector<double> record(const std::string& name) const;  // [n_chain * n_records], flags as 0/1
   std::vector<double> configs() const;                        // [n_chain * n_saved * dof]
 
+  // Chains first .. first+count-1 of the series `name` (a path below
+  // /ensemble: "configs", "obs/absM", "mcmc/accept"), the first `entries`
+  // entries of each, whatever n_saved / n_records say (checked against the
+  // extents). Chain-major, flags as 0/1.
+  std::vector<double> rows(const std::string& name, std::int64_t first, std::int64_t count,
+                           std::int64_t entries) const;
+  // Entries per chain the series `name` holds (its extent along axis 1).
+  std::int64_t stored_entries(const std::string& name) const;
+  // /resume (docs/FILE_FORMAT.md): the update count whose chain state each of
+  // the two slots holds (-1: none); empty if the file has no /resume.
+  std::vector<std::int64_t> resume_updates() const;
+  // /resume/<name> ("field", or a sampler's state value) of chains first ..
+  // first+count-1 in `slot`: [count][dof] or [count].
+  std::vector<double> resume_state(const std::string& name, int slot, std::int64_t first,
+                                   std::int64_t count) const;
+
   // /config attribute "section.key" rendered like root_attr.
   std::string config_value(const std::string& key) const;
   bool has_config_value(const std::string& key) const;

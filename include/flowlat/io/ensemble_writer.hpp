@@ -10,6 +10,7 @@
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/core/types.hpp"
+#include "flowlat/io/resume_point.hpp"
 
 namespace flowlat {
 
@@ -25,6 +26,18 @@ struct EnsembleLayout {
   std::vector<std::pair<std::string, std::int64_t>> corr;  // /ensemble/corr/<name> [n_chain][n_saved][len] float64
   std::vector<std::string> record_reals;     // /ensemble/mcmc/<name>  [n_chain][n_records] float64 (e.g. "dH")
   std::vector<std::string> record_flags;     // /ensemble/mcmc/<name>  [n_chain][n_records] int8 (e.g. "accept")
+  // Per-chain numbers a sampler needs besides the field to continue exactly
+  // (flow-MH: the current state's proposal id and log-weight): /resume/<name>.
+  std::vector<std::string> state_reals;
+};
+
+// The state of every local chain after `updates` updates (thermalization
+// included: the next update has RNG step `updates`), written with a flush so
+// that run.resume continues exactly where the file ends.
+struct ChainState {
+  std::int64_t updates = 0;
+  FieldHost field;                          // [>= local.count][dof]: the current configurations
+  std::vector<std::vector<double>> values;  // one per layout.state_reals, local.count each
 };
 
 class EnsembleWriter {
@@ -37,6 +50,15 @@ class EnsembleWriter {
   EnsembleWriter(const MpiContext& mpi, const std::string& path, bool overwrite,
                  const EnsembleLayout& layout, const Config& config,
                  const std::string& command_line, const std::string& sampler, ChainRange local);
+  // Collective. Continues the existing ensemble `path` (run.resume), whose
+  // layout the caller has checked: cuts every series to at.n_saved /
+  // at.n_records entries (what lies beyond is an unfinished block), keeps the
+  // state of slot at.slot, removes /ensemble/summary, sets complete = 0,
+  // records `config` as the input (/config, root `input`) and appends a line
+  // on this run to the root attribute `resumed`.
+  EnsembleWriter(const MpiContext& mpi, const std::string& path, const EnsembleLayout& layout,
+                 const Config& config, const std::string& command_line, ChainRange local,
+                 const ResumePoint& at);
   EnsembleWriter(const EnsembleWriter&) = delete;
   EnsembleWriter& operator=(const EnsembleWriter&) = delete;
   // Closes cleanly, complete stays 0, if finish() was never called (e.g. after
@@ -67,6 +89,14 @@ class EnsembleWriter {
   // Extends the datasets by the buffered block, writes it (collective
   // transfer), updates /ensemble attrs n_saved and n_records, flushes the file.
   void flush();
+  // The same, and `state` (the chains after the last buffered update) into
+  // the /resume slot that does not hold the last committed state. The file
+  // is flushed twice: data and state first, then the attributes that commit
+  // them (n_saved, n_records, /resume updates), so a file cut anywhere holds
+  // one committed state whose entries are all on disk. Writes the state even
+  // with nothing buffered (a stop during thermalization), unless it is the
+  // committed one already.
+  void flush(const ChainState& state);
   // Collective, cheap: call once per update, after buffering it; when it is
   // true, call flush(). True when run.flush_seconds have passed since the last
   // flush (rank 0's clock, checked every so many calls: FlushSchedule), when
@@ -76,6 +106,9 @@ class EnsembleWriter {
   // Collective: flush(), writes the /ensemble/summary attributes, sets the
   // root attribute complete = 1 and closes the file.
   void finish(const std::vector<std::pair<std::string, double>>& summary);
+  // The same, with the final state in both /resume slots (a finished run can
+  // be extended, and its /resume does not depend on when it flushed).
+  void finish(const std::vector<std::pair<std::string, double>>& summary, const ChainState& state);
 
  private:
   struct Impl;

@@ -51,6 +51,13 @@ class IndependenceChain {
   double state_log_w() const { return state_log_w_; }
   bool started() const { return state_id_ >= 0; }
   long long non_finite() const { return non_finite_; }
+  // Continues a chain (run.resume) as it was after some proposals: its state
+  // (-1: not started), that state's log-weight and the non-finite count.
+  void restore(std::int64_t state_id, double state_log_w, long long non_finite) {
+    state_id_ = state_id;
+    state_log_w_ = state_log_w;
+    non_finite_ = non_finite;
+  }
 
  private:
   std::uint64_t seed_;
