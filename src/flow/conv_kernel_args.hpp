@@ -38,7 +38,8 @@ struct GatherKernelArgs {
 };
 
 // part[blk][row][co] = sum over block blk of d_padded(b, co, y + mirrored[o]) in(b, ci, y),
-// row = ci * n_offsets + o; the last row (the bias) sums d alone.
+// row = ci * n_offsets + o; the last row (the bias) sums d alone. Block blk is
+// the lattice rows blk * block_rows ... of the batch, in (config, row) order.
 struct WeightGradKernelArgs {
   const real_t* in;        // [b][ci][site]
   const real_t* d_padded;  // [b][co][padded site]
@@ -47,8 +48,8 @@ struct WeightGradKernelArgs {
   index_t in_config_stride, in_channel_stride;
   index_t d_config_stride, d_channel_stride;
   SlotLayout slots;
-  index_t block_rows, blocks_per_config;  // lattice rows per block; blocks per config
-  index_t rows;                           // c_in * n_offsets + 1
+  index_t block_rows, batch_rows;  // lattice rows per block; in the batch
+  index_t rows;                    // c_in * n_offsets + 1
   int n_offsets, c_out, channel_blocks;   // channel_blocks = c_out / block
   int block;
 };

@@ -131,38 +131,46 @@ FLOWLAT_KERNEL_FN SitePack ones(int len) {  // 1 in the first len lanes, then 0
   return r;
 }
 
-// Work item (block, row x channel block): each input pack is loaded once and
-// used for kBlock output channels; kSlots packs of a row go to separate
-// accumulators (independent additions), summed in a fixed order at the end.
+// A block is a run of block_rows lattice rows of the batch, taken in (config,
+// row) order, so on a small lattice one block spans several configs. Work item
+// (block, gradient row x channel block): kSlots lattice rows at a time, each
+// into its own accumulators (independent additions, whatever the row length),
+// pack by pack along the rows; the accumulators summed in a fixed order at the end.
 template <int kBlock>
 FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs& a, index_t blk, index_t item) {
   constexpr int kSlots = kConvAccumulators / kBlock;
-  const index_t row = item / a.channel_blocks;
+  const index_t row = item / a.channel_blocks;  // (ci, o), or the bias
   const int c0 = int(item % a.channel_blocks) * kBlock;
   const bool bias = row == a.rows - 1;
   const index_t ci = bias ? 0 : row / a.n_offsets;
   const index_t shift = bias ? 0 : a.mirrored[row % a.n_offsets];
-  const index_t b = blk / a.blocks_per_config;
-  const index_t n_rows = a.slots.per_config / a.slots.per_row;
-  const index_t first_row = (blk % a.blocks_per_config) * a.block_rows;
-  const index_t last_row = first_row + a.block_rows < n_rows ? first_row + a.block_rows : n_rows;
+  const index_t n_rows = a.slots.per_config / a.slots.per_row;  // lattice rows per config
+  const index_t first = blk * a.block_rows;
+  const index_t last = first + a.block_rows < a.batch_rows ? first + a.block_rows : a.batch_rows;
   const int L = a.slots.row_length;
   SitePack acc[kBlock][kSlots];
   for (int j = 0; j < kBlock; ++j)
     for (int t = 0; t < kSlots; ++t) acc[j][t] = SitePack::splat(0);
-  for (index_t lattice_row = first_row; lattice_row < last_row; ++lattice_row) {
-    const real_t* x = a.in + b * a.in_config_stride + ci * a.in_channel_stride + lattice_row * L;
-    const real_t* d = a.d_padded + b * a.d_config_stride + c0 * a.d_channel_stride +
-                      a.slots.row_starts[lattice_row] + shift;
-    for (int x0 = 0; x0 < L; x0 += kSlots * kPackWidth)
+  for (index_t r0 = first; r0 < last; r0 += kSlots) {
+    const real_t* x[kSlots];
+    const real_t* d[kSlots];
+    bool live[kSlots];  // past the block's last row: read row r0 again, add 0
+    for (int t = 0; t < kSlots; ++t) {
+      live[t] = r0 + t < last;
+      const index_t r = live[t] ? r0 + t : r0, b = r / n_rows, lattice_row = r % n_rows;
+      x[t] = a.in + b * a.in_config_stride + ci * a.in_channel_stride + lattice_row * L;
+      d[t] = a.d_padded + b * a.d_config_stride + c0 * a.d_channel_stride +
+             a.slots.row_starts[lattice_row] + shift;
+    }
+    for (int x0 = 0; x0 < L; x0 += kPackWidth) {
+      const int len = L - x0 < kPackWidth ? L - x0 : kPackWidth;
       for (int t = 0; t < kSlots; ++t) {
-        const int start = x0 + t * kPackWidth;
-        if (start >= L) break;
-        const int len = L - start < kPackWidth ? L - start : kPackWidth;
-        const SitePack v = bias ? ones(len) : load_partial(x + start, len);
+        const int used = live[t] ? len : 0;
+        const SitePack v = bias ? ones(used) : load_partial(x[t] + x0, used);
         for (int j = 0; j < kBlock; ++j)
-          acc[j][t].add_product(SitePack::load(d + j * a.d_channel_stride + start), v);
+          acc[j][t].add_product(SitePack::load(d[t] + j * a.d_channel_stride + x0), v);
       }
+    }
   }
   for (int j = 0; j < kBlock; ++j) {
     real_t sum = 0;

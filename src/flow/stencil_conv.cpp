@@ -123,9 +123,9 @@ void gather(const ParamVector& weights, const real_t* bias, const Tensor& src, c
 
 // ---- weight gradients ---------------------------------------------------------
 // dL/dw[co][ci][o] = sum_{b,y} d_out(b, co, y - offset_o) in(b, ci, y): summed
-// over fixed blocks (a run of rows of one config), then over the blocks in
-// order, so the summation order depends only on n, the lattice and the
-// instruction set, never on the number of threads.
+// over fixed blocks (a run of about kGradBlockSites sites of the batch), then
+// over the blocks in order, so the summation order depends only on n, the
+// lattice and the instruction set, never on the number of threads.
 inline constexpr index_t kGradBlockSites = 256;
 
 // Pass 2 of the weight gradient: the block sums added in block order, into the
@@ -295,11 +295,9 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
                                    const ParamVector& grads) const {
   const int c_in = c_in_, c_out = c_out_, n_off = n_offsets_;
   const index_t w0 = weight_offset_, b0 = bias_offset_;
-  const index_t n_rows = halo_.rows();
-  const index_t block_rows =
-      std::min(n_rows, std::max(index_t(1), kGradBlockSites / halo_.row_length()));
-  const index_t blocks_per_config = (n_rows + block_rows - 1) / block_rows;
-  const index_t n_blocks = n * blocks_per_config;
+  const index_t batch_rows = n * halo_.rows();
+  const index_t block_rows = std::max(index_t(1), kGradBlockSites / halo_.row_length());
+  const index_t n_blocks = (batch_rows + block_rows - 1) / block_rows;
   const index_t rows = index_t(c_in) * n_off + 1;  // (ci, o) rows, then the bias row
   const Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part(
       workspace_->get(ConvWorkspace::GradientPartials, n_blocks * rows * c_out), n_blocks, rows,
@@ -318,7 +316,7 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
   a.d_channel_stride = index_t(d_out_padded.stride(1));
   a.slots = slot_layout(halo_, k.pack_width);
   a.block_rows = block_rows;
-  a.blocks_per_config = blocks_per_config;
+  a.batch_rows = batch_rows;
   a.rows = rows;
   a.n_offsets = n_off;
   a.c_out = c_out;
