@@ -19,7 +19,8 @@ namespace {
 
 // Every name a path has in some build, so a name this build lacks is told
 // apart from a typo.
-constexpr const char* kAllNames[] = {"sse2", "avx2", "avx512", "native", "generic", "device"};
+constexpr const char* kAllNames[] = {"sse2",    "avx2",   "avx512", "native",
+                                     "generic", "device", "inline"};
 
 std::vector<SimdPath> runnable_of(const std::vector<SimdPath>& built,
                                   const std::function<bool(SimdPath)>& runnable) {

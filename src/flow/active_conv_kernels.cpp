@@ -1,5 +1,6 @@
 // The convolution kernels of the instruction set in use (simd_path()), in
-// host builds; device builds call their one set directly (stencil_conv.cpp).
+// host builds; device builds (and FLOWLAT_SIMD_DISPATCH=OFF) call their one
+// set directly (stencil_conv.cpp).
 #include "conv_kernel_args.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/simd_dispatch.hpp"

@@ -2,12 +2,13 @@
 // shared by the forward pass and the input gradient, and the weight-gradient
 // block sums, on SitePacks of the including file's instruction set. Included
 // once by each file of src/flow/isa/ (host builds: one copy per instruction
-// set, picked at run time) and by stencil_conv.cpp in device builds.
+// set, picked at run time) and by stencil_conv.cpp in device builds (and
+// with FLOWLAT_SIMD_DISPATCH=OFF).
 #pragma once
 #include "conv_kernel_args.hpp"
 #include "site_pack.hpp"
 
-#ifdef FLOWLAT_KERNEL_DEVICE
+#ifdef FLOWLAT_KERNELS_INLINE
 #include "flowlat/core/math.hpp"
 #endif
 
@@ -17,7 +18,7 @@ namespace {
 static_assert(kPackWidth <= kMaxPackWidth, "loads past a row stay in the padded tensor");
 
 FLOWLAT_KERNEL_FN real_t kernel_tanh(real_t x) {
-#ifdef FLOWLAT_KERNEL_DEVICE
+#ifdef FLOWLAT_KERNELS_INLINE
   return math::tanh(x);
 #else
   return __builtin_tanh(x);  // libm's tanh, as std::tanh
@@ -207,7 +208,7 @@ FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs& a, inde
   }
 }
 
-#ifndef FLOWLAT_KERNEL_DEVICE
+#ifndef FLOWLAT_KERNELS_INLINE
 void gather_entry(const GatherKernelArgs& a, index_t b, index_t group) {
   gather_any_block(a, b, group);
 }

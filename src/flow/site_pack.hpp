@@ -9,20 +9,20 @@
 //
 // The width follows the flags of the including file: on the host that is one
 // of src/flow/isa/ (each built for its own instruction set, without Kokkos),
-// in device builds stencil_conv.cpp. Everything here has internal linkage in
-// a namespace named after the file's instruction set, so the linker never
-// swaps one file's AVX copy of a helper for another's SSE2 copy, and objdump
-// shows which code is whose.
+// in device builds (or FLOWLAT_SIMD_DISPATCH=OFF) stencil_conv.cpp.
+// Everything here has internal linkage in a namespace named after the file's
+// instruction set, so the linker never swaps one file's AVX copy of a helper
+// for another's SSE2 copy, and objdump shows which code is whose.
 #pragma once
 #include "flowlat/core/scalar.hpp"
 
 #ifdef FLOWLAT_KERNEL_NAMESPACE  // a file of src/flow/isa/: no Kokkos
 #define FLOWLAT_KERNEL_FN inline
-#else  // stencil_conv.cpp of a device build
+#else  // stencil_conv.cpp of a device build (or FLOWLAT_SIMD_DISPATCH=OFF)
 #include <Kokkos_Core.hpp>
-#define FLOWLAT_KERNEL_NAMESPACE device_kernels
+#define FLOWLAT_KERNEL_NAMESPACE inline_kernels
 #define FLOWLAT_KERNEL_FN KOKKOS_INLINE_FUNCTION
-#define FLOWLAT_KERNEL_DEVICE
+#define FLOWLAT_KERNELS_INLINE
 #endif
 
 namespace flowlat::FLOWLAT_KERNEL_NAMESPACE {

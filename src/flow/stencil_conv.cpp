@@ -32,7 +32,7 @@ static_assert(kMaxPackWidth <= PeriodicHalo::kReadSlack, "loads past a row stay 
 const ConvKernels& kernels() { return active_conv_kernels(); }
 #else
 const ConvKernels& kernels() {
-  static constexpr ConvKernels k{device_kernels::kPackWidth, device_kernels::kWeightLanes, nullptr,
+  static constexpr ConvKernels k{inline_kernels::kPackWidth, inline_kernels::kWeightLanes, nullptr,
                                  nullptr};
   return k;
 }
@@ -48,7 +48,7 @@ struct GatherItems {
 #ifdef FLOWLAT_SIMD_DISPATCH
     item(a, b, group);
 #else
-    device_kernels::gather_any_block(a, b, group);
+    inline_kernels::gather_any_block(a, b, group);
 #endif
   }
 };
@@ -61,7 +61,7 @@ struct WeightGradItems {
 #ifdef FLOWLAT_SIMD_DISPATCH
     item(a, blk, i);
 #else
-    device_kernels::weight_grad_any_block(a, blk, i);
+    inline_kernels::weight_grad_any_block(a, blk, i);
 #endif
   }
 };

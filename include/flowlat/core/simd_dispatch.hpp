@@ -17,8 +17,8 @@ enum class SimdPath { Baseline, Avx2, Avx512 };
 inline constexpr const char* kSimdVariable = "FLOWLAT_SIMD";
 
 // "avx2", "avx512"; the baseline is "sse2" in a portable x86-64 build,
-// "native" with FLOWLAT_NATIVE_ARCH, "generic" on other CPUs and "device" in
-// GPU builds (whose kernels are not dispatched).
+// "native" with FLOWLAT_NATIVE_ARCH, "generic" on other CPUs, "device" in GPU
+// builds and "inline" with FLOWLAT_SIMD_DISPATCH=OFF (neither dispatches).
 const char* simd_path_name(SimdPath path);
 // The paths this binary has, baseline first.
 std::vector<SimdPath> simd_paths_built();
