@@ -209,14 +209,9 @@ FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs& a, inde
 }
 
 #ifndef FLOWLAT_KERNELS_INLINE
-void gather_entry(const GatherKernelArgs& a, index_t b, index_t group) {
-  gather_any_block(a, b, group);
-}
-void weight_grad_entry(const WeightGradKernelArgs& a, index_t blk, index_t item) {
-  weight_grad_any_block(a, blk, item);
-}
 // This file's kernels, for the dispatch table.
-constexpr ConvKernels kConvKernels{kPackWidth, kWeightLanes, &gather_entry, &weight_grad_entry};
+constexpr ConvKernels kConvKernels{kPackWidth, kWeightLanes, &gather_any_block,
+                                   &weight_grad_any_block};
 #endif
 
 }  // namespace
