@@ -309,8 +309,9 @@ def training_rates(hist):
 def build_info(flowlat):
     info = dict(binary=os.path.abspath(flowlat))
     try:
-        info["version"] = subprocess.run([flowlat, "version"], stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True).stdout.strip()
+        info["version"] = "; ".join(  # two lines: version (commit), simd path
+            subprocess.run([flowlat, "version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True).stdout.strip().splitlines())
     except OSError as e:
         info["version"] = f"cannot run: {e}"
     d = os.path.dirname(os.path.abspath(flowlat))

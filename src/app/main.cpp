@@ -18,6 +18,7 @@
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/mpi_context.hpp"
+#include "flowlat/core/simd_dispatch.hpp"
 #include "flowlat/core/stop_signal.hpp"
 #include "flowlat/core/version_info.hpp"
 
@@ -123,7 +124,11 @@ int dispatch(const flowlat::MpiContext& mpi, const flowlat::Invocation& inv) {
   }
   if (inv.command == "--version" || inv.command == "version") {
     if (mpi.is_root())
-      std::cout << "flowlat " << FLOWLAT_VERSION_STRING << " (" << FLOWLAT_GIT_COMMIT << ")\n";
+      std::cout << "flowlat " << FLOWLAT_VERSION_STRING << " (" << FLOWLAT_GIT_COMMIT << ")\n"
+                << "simd: " << simd_path_name(simd_path())
+                << " (built: " << simd_path_list(simd_paths_built())
+                << "; this CPU runs: " << simd_path_list(simd_paths_runnable()) << "; "
+                << kSimdVariable << " chooses)\n";
     return 0;
   }
   if (inv.command == "--help" || inv.command == "-h" || inv.command == "help") {
@@ -188,6 +193,7 @@ int run(const flowlat::MpiContext& mpi, int argc, char** argv) {
       return 0;
     }
     KokkosArguments::check_environment();
+    agree_simd_path(mpi);  // FLOWLAT_SIMD is checked here, before anything starts
     std::optional<Kokkos::ScopeGuard> guard;
     try {
       guard.emplace(kokkos.argc(), kokkos.argv());

@@ -6,10 +6,27 @@
 // compilers get one site per thread (as does a host build with
 // -DFLOWLAT_PLAIN_SITE_PACKS, to test that path; -DFLOWLAT_PACK_WIDTH=w
 // widens its plain array).
+//
+// The width follows the flags of the including file: on the host that is one
+// of src/flow/isa/ (each built for its own instruction set, without Kokkos),
+// in device builds (or FLOWLAT_SIMD_DISPATCH=OFF) stencil_conv.cpp.
+// Everything here has internal linkage in a namespace named after the file's
+// instruction set, so the linker never swaps one file's AVX copy of a helper
+// for another's SSE2 copy, and objdump shows which code is whose.
 #pragma once
-#include "flowlat/core/types.hpp"
+#include "flowlat/core/scalar.hpp"
 
-namespace flowlat {
+#ifdef FLOWLAT_KERNEL_NAMESPACE  // a file of src/flow/isa/: no Kokkos
+#define FLOWLAT_KERNEL_FN inline
+#else  // stencil_conv.cpp of a device build (or FLOWLAT_SIMD_DISPATCH=OFF)
+#include <Kokkos_Core.hpp>
+#define FLOWLAT_KERNEL_NAMESPACE inline_kernels
+#define FLOWLAT_KERNEL_FN KOKKOS_INLINE_FUNCTION
+#define FLOWLAT_KERNELS_INLINE
+#endif
+
+namespace flowlat::FLOWLAT_KERNEL_NAMESPACE {
+namespace {
 
 #if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
     !defined(SYCL_LANGUAGE_VERSION) && !defined(FLOWLAT_PLAIN_SITE_PACKS)
@@ -37,9 +54,9 @@ struct SitePack {
     __builtin_memcpy(&r.v, p, sizeof r.v);  // unaligned packed load
     return r;
   }
-  static SitePack splat(real_t a) {  // a broadcast (Vector{} + a would add 0: -0 + 0 = +0)
+  static SitePack splat(real_t a) {  // a broadcast: a - 0 is a, also a = -0 (a + 0 is +0)
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
+    r.v = a - Vector{};
     return r;
   }
   // A weight stored as kWeightLanes copies at p.
@@ -73,42 +90,42 @@ inline constexpr int kPackWidth = 1;
 struct SitePack {
   real_t v[kPackWidth];
 
-  KOKKOS_INLINE_FUNCTION static SitePack load(const real_t* p) {
+  FLOWLAT_KERNEL_FN static SitePack load(const real_t* p) {
     SitePack r;
     for (int s = 0; s < kPackWidth; ++s) r.v[s] = p[s];
     return r;
   }
-  KOKKOS_INLINE_FUNCTION static SitePack splat(real_t a) {
+  FLOWLAT_KERNEL_FN static SitePack splat(real_t a) {
     SitePack r;
     for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
     return r;
   }
-  KOKKOS_INLINE_FUNCTION static SitePack weight(const real_t* p) { return splat(*p); }
-  KOKKOS_INLINE_FUNCTION void add_scaled(real_t w, const SitePack& x) {
+  FLOWLAT_KERNEL_FN static SitePack weight(const real_t* p) { return splat(*p); }
+  FLOWLAT_KERNEL_FN void add_scaled(real_t w, const SitePack& x) {
     for (int s = 0; s < kPackWidth; ++s) v[s] += w * x.v[s];
   }
-  KOKKOS_INLINE_FUNCTION void add_scaled(const SitePack& w, const SitePack& x) {
+  FLOWLAT_KERNEL_FN void add_scaled(const SitePack& w, const SitePack& x) {
     for (int s = 0; s < kPackWidth; ++s) v[s] += w.v[s] * x.v[s];
   }
-  KOKKOS_INLINE_FUNCTION void add_product(const SitePack& a, const SitePack& b) {
+  FLOWLAT_KERNEL_FN void add_product(const SitePack& a, const SitePack& b) {
     for (int s = 0; s < kPackWidth; ++s) v[s] += a.v[s] * b.v[s];
   }
-  KOKKOS_INLINE_FUNCTION real_t lane(int s) const { return v[s]; }
-  KOKKOS_INLINE_FUNCTION void set_lane(int s, real_t value) { v[s] = value; }
-  KOKKOS_INLINE_FUNCTION void store(real_t* p) const {
+  FLOWLAT_KERNEL_FN real_t lane(int s) const { return v[s]; }
+  FLOWLAT_KERNEL_FN void set_lane(int s, real_t value) { v[s] = value; }
+  FLOWLAT_KERNEL_FN void store(real_t* p) const {
     for (int s = 0; s < kPackWidth; ++s) p[s] = v[s];
   }
-  KOKKOS_INLINE_FUNCTION SitePack where_positive(const SitePack& a, const SitePack& b) const {
+  FLOWLAT_KERNEL_FN SitePack where_positive(const SitePack& a, const SitePack& b) const {
     SitePack r;
     for (int s = 0; s < kPackWidth; ++s) r.v[s] = v[s] > 0 ? a.v[s] : b.v[s];
     return r;
   }
-  KOKKOS_INLINE_FUNCTION friend SitePack operator*(const SitePack& a, const SitePack& b) {
+  FLOWLAT_KERNEL_FN friend SitePack operator*(const SitePack& a, const SitePack& b) {
     SitePack r;
     for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] * b.v[s];
     return r;
   }
-  KOKKOS_INLINE_FUNCTION friend SitePack operator-(const SitePack& a, const SitePack& b) {
+  FLOWLAT_KERNEL_FN friend SitePack operator-(const SitePack& a, const SitePack& b) {
     SitePack r;
     for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] - b.v[s];
     return r;
@@ -117,7 +134,7 @@ struct SitePack {
 #endif
 
 // The first len lanes from p, the rest 0 (p[len..] is never read).
-KOKKOS_INLINE_FUNCTION SitePack load_partial(const real_t* p, int len) {
+FLOWLAT_KERNEL_FN SitePack load_partial(const real_t* p, int len) {
   if (len == kPackWidth) return SitePack::load(p);
   SitePack r = SitePack::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, p[s]);
@@ -125,16 +142,17 @@ KOKKOS_INLINE_FUNCTION SitePack load_partial(const real_t* p, int len) {
 }
 
 // The first len lanes of x to p (p[len..] untouched).
-KOKKOS_INLINE_FUNCTION void store_partial(real_t* p, const SitePack& x, int len) {
+FLOWLAT_KERNEL_FN void store_partial(real_t* p, const SitePack& x, int len) {
   if (len == kPackWidth) return x.store(p);
   for (int s = 0; s < len; ++s) p[s] = x.lane(s);
 }
 
 // Lanes in order, so a sum does not depend on the pack width's grouping.
-KOKKOS_INLINE_FUNCTION real_t lane_sum(const SitePack& p) {
+FLOWLAT_KERNEL_FN real_t lane_sum(const SitePack& p) {
   real_t total = 0;
   for (int s = 0; s < kPackWidth; ++s) total += p.lane(s);
   return total;
 }
 
-}  // namespace flowlat
+}  // namespace
+}  // namespace flowlat::FLOWLAT_KERNEL_NAMESPACE

@@ -12,6 +12,7 @@
 
 #include "flowlat/core/config.hpp"
 #include "flowlat/core/error.hpp"
+#include "flowlat/core/simd_dispatch.hpp"
 #include "flowlat/core/version_info.hpp"
 
 namespace flowlat::h5 {
@@ -192,6 +193,7 @@ void write_provenance_attrs(const ObjectRef& root, const std::string& created_ut
   write_string_attr(root, "created_utc", created_utc);
   write_string_attr(root, "command_line", command_line);
   write_string_attr(root, "input", input);
+  write_string_attr(root, "simd", simd_path_name(simd_path()));
 }
 
 // ---- reading ------------------------------------------------------------------

@@ -2,12 +2,9 @@
 #pragma once
 #include <Kokkos_Core.hpp>
 
-#include <cstdint>
+#include "flowlat/core/scalar.hpp"
 
 namespace flowlat {
-
-using real_t = double;
-using index_t = std::int64_t;
 
 using ExecSpace = Kokkos::DefaultExecutionSpace;
 using MemSpace = ExecSpace::memory_space;

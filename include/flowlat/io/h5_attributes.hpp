@@ -71,7 +71,8 @@ void update_int32_attr(const ObjectRef& object, const std::string& name, std::in
 void write_config_attrs(const ObjectRef& group, const Config& config);
 
 // The provenance attributes every flowlat file starts with, in this order:
-// flowlat_version, git_commit, created_utc, command_line, input.
+// flowlat_version, git_commit, created_utc, command_line, input, simd (the
+// flow kernels' instruction set, simd_path(): the same on every rank).
 void write_provenance_attrs(const ObjectRef& root, const std::string& created_utc,
                             const std::string& command_line, const std::string& input);
 

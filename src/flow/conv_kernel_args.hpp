@@ -1,0 +1,80 @@
+// What crosses from StencilConv (Kokkos Views) into the convolution kernels,
+// which are compiled once per instruction set without Kokkos (src/flow/isa/):
+// plain pointers and sizes, and the table of one instruction set's kernels.
+#pragma once
+#include "flowlat/core/scalar.hpp"
+
+namespace flowlat {
+
+// Activation's values, without Activation's header (it needs Kokkos).
+enum class KernelActivation : int { Identity, LeakyReLU, Tanh };
+
+// The lattice cut into slots of pack_width sites along each row (the last
+// slot of a row is short when pack_width does not divide the row length).
+struct SlotLayout {
+  const index_t* row_starts;  // [row]: padded index of the row's first site
+  index_t per_row;            // slots per row
+  index_t per_config;         // slots per configuration
+  int row_length;
+};
+
+// dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + shifts[o])).
+struct GatherKernelArgs {
+  const real_t* weights;       // [c'][o][c], each weight_lanes times
+  const real_t* bias;          // forward: [c], the start of each sum; else null
+  const real_t* src;           // [b][c'][padded site]
+  real_t* dst;                 // [b][c][site]
+  const real_t* slope_source;  // input gradient: the layer input [b][c][site]; else null
+  const index_t* shifts;       // [o], in the padded tensor
+  index_t src_config_stride, src_channel_stride;
+  index_t dst_config_stride, dst_channel_stride;
+  index_t slope_config_stride, slope_channel_stride;
+  SlotLayout slots;
+  int src_channels, dst_channels, n_offsets;
+  int block;  // channels per accumulator block: 8, 4, 2 or 1, dividing dst_channels
+  KernelActivation act;
+  real_t leaky_slope;
+  bool forward;  // epilogue: activation (forward) or its slope (input gradient)
+};
+
+// part[blk][row][co] = sum over block blk of d_padded(b, co, y + mirrored[o]) in(b, ci, y),
+// row = ci * n_offsets + o; the last row (the bias) sums d alone. Block blk is
+// the lattice rows blk * block_rows ... of the batch, in (config, row) order.
+struct WeightGradKernelArgs {
+  const real_t* in;        // [b][ci][site]
+  const real_t* d_padded;  // [b][co][padded site]
+  real_t* part;            // [blk][rows][c_out]
+  const index_t* mirrored;
+  index_t in_config_stride, in_channel_stride;
+  index_t d_config_stride, d_channel_stride;
+  SlotLayout slots;
+  index_t block_rows, batch_rows;  // lattice rows per block; in the batch
+  index_t rows;                    // c_in * n_offsets + 1
+  int n_offsets, c_out, channel_blocks;   // channel_blocks = c_out / block
+  int block;
+};
+
+using GatherItemFn = void (*)(const GatherKernelArgs&, index_t b, index_t group);
+using WeightGradItemFn = void (*)(const WeightGradKernelArgs&, index_t blk, index_t item);
+
+// One instruction set's kernels. A gather work item (b, group) computes every
+// channel at accumulators / block consecutive slots of config b; a
+// weight-gradient work item (blk, item) one (row, channel block) of block blk.
+struct ConvKernels {
+  int pack_width;    // sites per SIMD pack
+  int weight_lanes;  // copies of each gather weight (SSE2 has no broadcast load)
+  GatherItemFn gather;
+  WeightGradItemFn weight_grad;
+};
+
+inline constexpr int kConvAccumulators = 8;  // packs a work item keeps in registers
+inline constexpr int kMaxPackWidth = 16;     // loads read this far past a row's end
+
+// The kernels of each instruction set built into the binary (src/flow/isa/).
+const ConvKernels& conv_kernels_baseline();
+const ConvKernels& conv_kernels_avx2();
+const ConvKernels& conv_kernels_avx512();
+// Those of the path in use (simd_path()).
+const ConvKernels& active_conv_kernels();
+
+}  // namespace flowlat
