@@ -22,6 +22,7 @@
 
 #include "flow_test_support.hpp"
 #include "flowlat/core/simd_dispatch.hpp"
+#include "flowlat/theory/phi4/phi4.hpp"
 #include "flowlat/flow/stencil_conv.hpp"
 
 using namespace flowlat;
@@ -126,7 +127,7 @@ std::vector<std::vector<double>> flow_results(const std::vector<int>& shape) {
   FlowArchitecture a = tiny_architecture(Equivariance::Z2, 4);
   a.coupling.hidden = {8, 8};
   const index_t n = 16, V = g.volume();
-  Flow flow(g, a, n);
+  Flow flow(Phi4(g, -4.0, 8.0), a, n);
   flow.initialize(7);
   const Field z = random_field(n, V, 3), R = random_field(n, V, 4);
   Field phi("phi", n, V), z_back("z_back", n, V), grad_phi("grad_phi", n, V);
