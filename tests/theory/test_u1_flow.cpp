@@ -165,34 +165,6 @@ TEST(U1Flow, MasksNeedMultiplesOfFour) {
   EXPECT_THROW(Flow(U1(Geometry({4, 4}), 1.0), affine, 1), InputError);
 }
 
-namespace {
-
-double parameter_gradient_error(FlowTrainer& trainer, Flow& flow) {
-  trainer.loss_and_gradient(0, true);
-  const auto grads = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().grads());
-  auto params = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().values());
-  const index_t P = flow.parameters().size();
-  const double h = 1e-6;
-  double worst = 0, scale = 1;
-  for (index_t i = 0; i < P; ++i) scale = std::max(scale, std::abs(grads(i)));
-  for (index_t i = 0; i < P; ++i) {
-    const double keep = params(i);
-    double L[2];
-    for (int s = 0; s < 2; ++s) {
-      params(i) = keep + (s ? -h : h);
-      Kokkos::deep_copy(flow.parameters().values(), params);
-      L[s] = trainer.loss_and_gradient(0, false);
-    }
-    params(i) = keep;
-    worst = std::max(worst, std::abs((L[0] - L[1]) / (2 * h) - grads(i)));
-  }
-  Kokkos::deep_copy(flow.parameters().values(), params);
-  std::printf("  %lld parameters, max |fd - analytic| / scale = %.2e (scale %.3g)\n",
-              (long long)P, worst / scale, scale);
-  return worst / scale;
-}
-
-}  // namespace
 
 TEST_P(U1FlowMaps, ReverseKlGradientMatchesFiniteDifferences) {
   const Geometry g({4, 4});

@@ -91,6 +91,17 @@ void U1GaugeCoupling<Map>::move_links(const Field& in, index_t n, const Field& o
 }
 
 template <class Map>
+void U1GaugeCoupling<Map>::add_logdet(index_t n, const BatchScalar& logdet) {
+  const auto logj = plaq_grad_;  // log f' per active plaquette, written by the pass
+  const BatchScalar sum = scratch_;
+  batch_sum("u1coupling.logdet", n, geometry_.volume(), sum,
+            KOKKOS_LAMBDA(index_t b, index_t s) { return logj(b, s); });
+  Kokkos::parallel_for(
+      "u1coupling.add_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
+      KOKKOS_LAMBDA(index_t b) { logdet(b) += sum(b); });
+}
+
+template <class Map>
 void U1GaugeCoupling<Map>::forward(const ParamVector& params, const Field& x, index_t n,
                                    const Field& y, const BatchScalar& logdet) {
   condition(params, x, n);
@@ -113,12 +124,7 @@ void U1GaugeCoupling<Map>::forward(const ParamVector& params, const Field& x, in
         delta(b, s) = m.y - plaq(b, s);
         logj(b, s) = m.log_dy_dx;
       });
-  const BatchScalar sum = scratch_;
-  batch_sum("u1coupling.logdet", n, V, sum,
-            KOKKOS_LAMBDA(index_t b, index_t s) { return logj(b, s); });
-  Kokkos::parallel_for(
-      "u1coupling.add_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { logdet(b) += sum(b); });
+  add_logdet(n, logdet);
   move_links(x, n, y, +1.0);
 }
 
@@ -149,12 +155,7 @@ void U1GaugeCoupling<Map>::inverse(const ParamVector& params, const Field& y, in
         logj(b, s) = m.log_dy_dx;
         plaq(b, s) = old_p;  // the forward-direction input, as backpropagate() expects
       });
-  const BatchScalar sum = scratch_;
-  batch_sum("u1coupling.logdet", n, V, sum,
-            KOKKOS_LAMBDA(index_t b, index_t s) { return logj(b, s); });
-  Kokkos::parallel_for(
-      "u1coupling.add_logdet", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { logdet(b) += sum(b); });
+  add_logdet(n, logdet);
   move_links(y, n, x, -1.0);
 }
 

@@ -53,6 +53,8 @@ class U1GaugeCoupling final : public CouplingLayer {
   // dL/dP of every plaquette (plaq_grad_) and dL/d(net output), from the
   // gradient of the pass's output links; then the net's backward pass and
   // dL/d(input links) = grad_out + sum_P dL/dP dP/dlink.
+  // logdet += the sum of log f' the last pass left per plaquette.
+  void add_logdet(index_t n, const BatchScalar& logdet);
   enum class PassDirection { Forward, Inverse };
   void backpropagate(const ParamVector& params, const Field& grad_out,
                      const BatchScalar& grad_logdet, index_t n, const Field& grad_in,
