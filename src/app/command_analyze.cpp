@@ -88,18 +88,33 @@ int command_analyze(const std::vector<std::string>& paths, AnalyzeOutput format,
         out << "              ";
       }
     }
-    for (const auto& c : columns)
-      if (const ObservableAnalysis* o = c.find(row); o && o->exact) {
-        std::snprintf(text, sizeof text, "   %.10g", *o->exact);
-        out << text;
-        for (const auto& each : columns)
-          if (const ObservableAnalysis* e = each.find(row); e && e->sigma_from_exact()) {
-            std::snprintf(text, sizeof text, " %+.2f", *e->sigma_from_exact());
-            out << text;
-          } else {
-            out << "   -";
-          }
-        break;
+    // the exact value (each file's own where the files are at different points)
+    std::vector<const ObservableAnalysis*> with_exact;
+    for (const auto& c : columns) with_exact.push_back(c.find(row));
+    bool same_exact = true, any = false;
+    double first = 0;
+    for (const auto* o : with_exact)
+      if (o && o->exact) {
+        if (any && *o->exact != first) same_exact = false;
+        if (!any) first = *o->exact;
+        any = true;
+      }
+    if (any && same_exact) {
+      std::snprintf(text, sizeof text, "   %.10g", first);
+      out << text;
+    }
+    if (any)
+      for (const auto* o : with_exact) {
+        if (o && o->exact && !same_exact) {
+          std::snprintf(text, sizeof text, "   %.10g", *o->exact);
+          out << text;
+        }
+        if (o && o->sigma_from_exact()) {
+          std::snprintf(text, sizeof text, " %+.2f", *o->sigma_from_exact());
+          out << text;
+        } else {
+          out << "   -";
+        }
       }
     out << "\n";
   }

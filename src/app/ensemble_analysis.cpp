@@ -90,6 +90,7 @@ std::vector<std::string> observable_rows(const std::vector<EnsembleAnalysis>& fi
 std::optional<double> difference_in_sigma(const EnsembleAnalysis& a, const EnsembleAnalysis& b,
                                           const std::string& name) {
   if (name == "acceptance") return std::nullopt;  // samplers differ by design
+  if (a.theory != b.theory) return std::nullopt;  // different observables under one name
   const ObservableAnalysis *x = a.find(name), *y = b.find(name);
   if (!x || !y) return std::nullopt;
   const double variance = x->gamma.error * x->gamma.error + y->gamma.error * y->gamma.error;

@@ -115,3 +115,33 @@ TEST(AnalyzeCli, JsonHasTheNumbersOfTheTableAtFullPrecision) {
   EXPECT_NE(two.out.find(b), std::string::npos) << two.out;
   EXPECT_EQ(run_flowlat("analyze --json").exit_code, 2);
 }
+
+// At a point where the theory knows them, analyze prints the exact values and
+// each file's distance from them (free phi4: from the propagator; U(1): the
+// torus sums), and a flow-MH file's NIS ln Z beside the exact one.
+TEST(AnalyzeCli, ExactValuesAndFreeEnergy) {
+  const std::string free = testing::TempDir() + "analyze_free.h5";
+  const auto h = run_flowlat("hmc --lattice.shape=4,4 --theory.m2=1 --theory.lambda=0 "
+                             "--hmc.trajectories=300 --hmc.chains=2 --run.overwrite=true "
+                             "--run.output=" + free);
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  const auto table = run_flowlat("analyze " + free);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("exact"), std::string::npos) << table.out;
+  // chi_2 = 1/(2 m^2) = 0.5 exactly, in any volume
+  const auto chi2_line = table.out.substr(table.out.find("\nchi2"));
+  EXPECT_NE(chi2_line.substr(0, chi2_line.find('\n', 1)).find(" 0.5 "), std::string::npos)
+      << table.out;
+  // a U(1) flow-MH run: NIS ln Z next to the exact one
+  const std::string model = std::string(FLOWLAT_SOURCE_DIR) + "/tests/data/u1_8x8_b2.model.h5";
+  const std::string u1 = testing::TempDir() + "analyze_u1.h5";
+  const auto s = run_flowlat("sample --theory.name=u1 --flow.model=" + model +
+                             " --sample.proposals=2000 --run.overwrite=true --run.output=" + u1);
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto u = run_flowlat("analyze " + u1);
+  ASSERT_EQ(u.exit_code, 0) << u.err;
+  EXPECT_NE(u.out.find("ln Z (NIS, 2000 proposals)"), std::string::npos) << u.out;
+  EXPECT_NE(u.out.find("exact 287.983851"), std::string::npos) << u.out;  // ln Z, 8x8, beta 2
+  const auto plaquette = u.out.substr(u.out.find("\nplaquette"));
+  EXPECT_NE(plaquette.substr(0, plaquette.find('\n', 1)).find("0.697774658"), std::string::npos);
+}
