@@ -25,13 +25,33 @@ double Adam::learning_rate() const {
          0.5 * (options_.lr - options_.lr_min) * (1 + std::cos(math::pi * progress));
 }
 
+double Adam::gradient_norm(const ParamVector& grads) {
+  // Sums over fixed blocks, then the blocks in order: the same bits for any
+  // number of threads (a parallel_reduce's grouping follows the threads, and
+  // clipping by this norm would pass that on to every parameter).
+  const index_t n = grads.extent(0);
+  const index_t blocks = (n + kNormBlock - 1) / kNormBlock;
+  if (index_t(norm_blocks_.extent(0)) < blocks) {
+    norm_blocks_ = Kokkos::View<double*, MemSpace>("adam.norm_blocks", blocks);
+    norm_blocks_host_ = Kokkos::create_mirror_view(HostSpace(), norm_blocks_);
+  }
+  const auto part = norm_blocks_;
+  Kokkos::parallel_for(
+      "adam.grad_norm", Kokkos::RangePolicy<ExecSpace>(0, blocks), KOKKOS_LAMBDA(index_t blk) {
+        const index_t end = (blk + 1) * kNormBlock < n ? (blk + 1) * kNormBlock : n;
+        double acc = 0;
+        for (index_t i = blk * kNormBlock; i < end; ++i) acc += grads(i) * grads(i);
+        part(blk) = acc;
+      });
+  Kokkos::deep_copy(norm_blocks_host_, norm_blocks_);
+  double norm2 = 0;
+  for (index_t blk = 0; blk < blocks; ++blk) norm2 += norm_blocks_host_(blk);
+  return std::sqrt(norm2);
+}
+
 double Adam::step(const ParamVector& params, const ParamVector& grads) {
   const index_t n = params.extent(0);
-  double norm2 = 0;
-  Kokkos::parallel_reduce(
-      "adam.grad_norm", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t i, double& acc) { acc += grads(i) * grads(i); }, norm2);
-  const double norm = std::sqrt(norm2);
+  const double norm = gradient_norm(grads);
   const double scale =
       (options_.clip_norm > 0 && norm > options_.clip_norm) ? options_.clip_norm / norm : 1.0;
 

@@ -27,6 +27,9 @@ class Adam {
   // One update of params from grads (grads are clipped in place when
   // clip_norm > 0). Returns the gradient norm before clipping.
   double step(const ParamVector& params, const ParamVector& grads);
+  // The global norm of `grads`, bit-identical for any number of threads.
+  // Public: it launches a device lambda (nvcc).
+  double gradient_norm(const ParamVector& grads);
   double learning_rate() const;  // for the next step
   long long steps_taken() const { return t_; }
 
@@ -39,6 +42,9 @@ class Adam {
  private:
   AdamOptions options_;
   ParamVector m_, v_;
+  static constexpr index_t kNormBlock = 1024;
+  Kokkos::View<double*, MemSpace> norm_blocks_;
+  Kokkos::View<double*, MemSpace>::HostMirror norm_blocks_host_;
   long long t_ = 0;
 };
 
