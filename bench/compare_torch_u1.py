@@ -26,8 +26,8 @@ Then (--no-check to skip) torch_u1_reference.py --mode check on the model
 the 1-rank flowlat training wrote and the save_every = 1 sample of it: the
 PyTorch flow with flowlat's parameters recomputes flowlat's log-weights.
 
-    /usr/bin/python3 bench/compare_torch_u1.py            # ~15 min on 2 idle cores
-    /usr/bin/python3 bench/compare_torch_u1.py --quick    # ~3 min: everything once, short
+    /usr/bin/python3 bench/compare_torch_u1.py            # ~7-11 min on 2 cores
+    /usr/bin/python3 bench/compare_torch_u1.py --quick    # ~2-3 min: everything once, short
 
 Writes runs/compare_torch_u1/compare_torch_u1[_quick].json (every command,
 figure and load figure) and per-run logs beside it.  bench/README_torch.md.
