@@ -99,3 +99,22 @@ job_resume_args() {
     echo "# $1 exists: continuing it (run.resume)"
   fi
 }
+
+# The successor of a chained Slurm job (slurm_run_chain.sh,
+# slurm_train_chain.sh): the same script and arguments after this job ends
+# however it ends (afterany), carrying CHAIN_ID, CHAIN_JOB + 1, MAX_JOBS and
+# the file the chain continues (the variable named by $3: OUTPUT or MODEL);
+# none once MAX_JOBS jobs have run.
+# usage: job_chain_submit_next SCRIPT LABEL CARRIED_VARIABLE [SCRIPT ARGUMENTS...]
+job_chain_submit_next() {
+  local script=$1 label=$2 carried=$3
+  shift 3
+  if ((CHAIN_JOB >= MAX_JOBS)); then
+    echo "$label chain: job $CHAIN_JOB of at most $MAX_JOBS (MAX_JOBS); not submitting another"
+    return
+  fi
+  echo "$label chain: submitting job $((CHAIN_JOB + 1)) of the chain"
+  job_run sbatch --dependency=afterany:"${SLURM_JOB_ID:-local}" \
+    --export=ALL,CHAIN_ID="$CHAIN_ID",CHAIN_JOB=$((CHAIN_JOB + 1)),"$carried"="${!carried}",MAX_JOBS="$MAX_JOBS" \
+    "$script" "$@"
+}

@@ -56,14 +56,7 @@ read -r -a LAUNCHER <<< "$LAUNCH"
 
 # The successor: same arguments, same output, after this job ends.
 submit_next() {
-  if ((CHAIN_JOB >= MAX_JOBS)); then
-    echo "run chain: job $CHAIN_JOB of at most $MAX_JOBS (MAX_JOBS); not submitting another"
-    return
-  fi
-  echo "run chain: submitting job $((CHAIN_JOB + 1)) of the chain"
-  job_run sbatch --dependency=afterany:"${SLURM_JOB_ID:-local}" \
-    --export=ALL,CHAIN_ID="$CHAIN_ID",CHAIN_JOB=$((CHAIN_JOB + 1)),OUTPUT="$OUTPUT",MAX_JOBS="$MAX_JOBS" \
-    jobscripts/slurm_run_chain.sh "${CHAIN_ARGS[@]}"
+  job_chain_submit_next jobscripts/slurm_run_chain.sh run OUTPUT "${CHAIN_ARGS[@]}"
 }
 
 echo "run chain $CHAIN_ID: job $CHAIN_JOB, flowlat $COMMAND, output $OUTPUT"

@@ -54,14 +54,7 @@ read -r -a LAUNCHER <<< "$LAUNCH"
 
 # The successor: same arguments, same model, after this job ends however it ends.
 submit_next() {
-  if (( CHAIN_JOB >= MAX_JOBS )); then
-    echo "train chain: job $CHAIN_JOB of at most $MAX_JOBS (MAX_JOBS); not submitting another"
-    return
-  fi
-  echo "train chain: time limit near, submitting job $((CHAIN_JOB + 1)) of the chain"
-  job_run sbatch --dependency=afterany:"${SLURM_JOB_ID:-local}" \
-    --export=ALL,CHAIN_ID="$CHAIN_ID",CHAIN_JOB=$((CHAIN_JOB + 1)),MODEL="$MODEL",MAX_JOBS="$MAX_JOBS" \
-    jobscripts/slurm_train_chain.sh "${CHAIN_ARGS[@]}"
+  job_chain_submit_next jobscripts/slurm_train_chain.sh train MODEL "${CHAIN_ARGS[@]}"
 }
 
 echo "train chain $CHAIN_ID: job $CHAIN_JOB, model $MODEL"
