@@ -14,8 +14,11 @@
 using namespace flowlat;
 
 namespace {
-FlowArchitecture tutorial_architecture() {
+// The networks in float32 (flow.precision's default) or float64: the
+// benchmark's third argument (32 or 64).
+FlowArchitecture tutorial_architecture(const benchmark::State& state) {
   FlowArchitecture a;
+  a.coupling.precision = state.range(2) == 32 ? NetPrecision::Float32 : NetPrecision::Float64;
   a.n_layers = 16;
   a.coupling_type = "ncp";
   a.coupling.hidden = {8, 8};
@@ -36,7 +39,7 @@ static void BM_U1FlowForward(benchmark::State& state) {
   const int L = int(state.range(0));
   const index_t batch = state.range(1);
   const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(), batch);
+  Flow flow(theory, tutorial_architecture(state), batch);
   flow.initialize(1);
   Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof());
   theory.hot_start(z, batch, 3, 0);
@@ -54,7 +57,7 @@ static void BM_U1FlowForwardBackward(benchmark::State& state) {
   const int L = int(state.range(0));
   const index_t batch = state.range(1);
   const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(), batch);
+  Flow flow(theory, tutorial_architecture(state), batch);
   flow.initialize(1);
   Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof()),
       g("g", batch, theory.dof());
@@ -76,7 +79,7 @@ static void BM_U1FlowInverse(benchmark::State& state) {
   const int L = int(state.range(0));
   const index_t batch = state.range(1);
   const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(), batch);
+  Flow flow(theory, tutorial_architecture(state), batch);
   flow.initialize(1);
   Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof());
   theory.hot_start(theta, batch, 3, 0);
@@ -94,7 +97,7 @@ static void BM_U1TrainStep(benchmark::State& state) {
   const int L = int(state.range(0));
   const index_t batch = state.range(1);
   const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(), batch);
+  Flow flow(theory, tutorial_architecture(state), batch);
   flow.initialize(1);
   AdamOptions adam;
   adam.lr = 5e-3;
@@ -110,8 +113,13 @@ static void BM_U1TrainStep(benchmark::State& state) {
       benchmark::Counter(1.0, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-#define FLOWLAT_U1_FLOW_CASES \
-  ->Args({8, 64})->Args({16, 64})->Unit(benchmark::kMillisecond)
+#define FLOWLAT_U1_FLOW_CASES                                                        \
+  ->ArgNames({"L", "batch", "bits"})                                                \
+      ->Args({8, 64, 32})                                                           \
+      ->Args({8, 64, 64})                                                           \
+      ->Args({16, 64, 32})                                                          \
+      ->Args({16, 64, 64})                                                          \
+      ->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_U1FlowForward) FLOWLAT_U1_FLOW_CASES;
 BENCHMARK(BM_U1FlowForwardBackward) FLOWLAT_U1_FLOW_CASES;
 BENCHMARK(BM_U1FlowInverse) FLOWLAT_U1_FLOW_CASES;

@@ -24,7 +24,7 @@ int command_hybrid(const MpiContext& mpi, const Invocation& inv) {
   const std::uint64_t seed = std::uint64_t(config.get_int("run.seed"));
   const HmcSettings settings = hmc_settings(config);
   Hmc hmc(*theory, settings.integrator, seed, local.begin, capacity, settings.lengths);
-  Flow flow(*theory, model.architecture, capacity);
+  Flow flow(*theory, architecture_for_run(model.architecture, config), capacity);
   restore_model(model, flow, nullptr);
   HybridUpdate hybrid(*theory, hmc, flow, int(config.get_int("hybrid.flow_proposals")), seed,
                       local.begin, capacity);

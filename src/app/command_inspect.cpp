@@ -61,7 +61,8 @@ int inspect_model(const std::string& path, std::ostream& out) {
       options += (options.empty() ? "" : ", ") + key.substr(5) + " " + value;
   out << line("flow", std::to_string(a.n_layers) + " " + a.coupling_type + " couplings; " +
                           options);
-  out << line("parameters", std::to_string(m.parameters.size()) + " (hash " + m.params_hash + ")");
+  out << line("parameters", std::to_string(m.parameters.size()) + " (hash " + m.params_hash +
+                                "; networks trained in " + m.trained_precision + ")");
   out << line("trained", std::to_string(m.adam_step) + " Adam steps" +
                              (m.has_optimizer ? ", optimizer state kept" : ""));
   const TrainingHistory& h = m.history;

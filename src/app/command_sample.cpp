@@ -107,7 +107,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const OutputLock lock = prepare_output(mpi, config, "run.output", {"flow.model"});
 
   const ChainRange share = mpi.split(block);
-  Flow flow(*theory, model.architecture, std::max<index_t>(share.count, 1));
+  Flow flow(*theory, architecture_for_run(model.architecture, config),
+            std::max<index_t>(share.count, 1));
   restore_model(model, flow, nullptr);
   FlowProposer proposer(mpi, flow, *theory, seed, block);
   IndependenceChain chain(seed);

@@ -83,6 +83,10 @@ const std::vector<KeySpec>& all_keys() {
               99),
       keys::choice("flow.activation", "leaky_relu", {"leaky_relu", "tanh"},
                  "activation after each hidden convolution"),
+      keys::choice("flow.precision", "float32", {"float32", "float64"},
+                   "floating-point type of the flow's networks (the action, log-weights and "
+                   "accept/reject are double either way; a model trained in one samples in "
+                   "the other)"),
       keys::text("flow.model", "runs/phi4_flow.model.h5",
                  "HDF5 model file: written by train (run.overwrite applies), read by sample and hybrid"),
 

@@ -26,9 +26,11 @@ std::string activation_name(Activation a) {
 
 namespace {
 // Channels and sites of one configuration as one flat axis of the kernels.
-index_t elements_per_config(const Tensor& t) { return index_t(t.extent(1) * t.extent(2)); }
+template <class T>
+index_t elements_per_config(const TensorOf<T>& t) { return index_t(t.extent(1) * t.extent(2)); }
 
-void check_same_shape(const Tensor& a, const Tensor& b, index_t n, const char* where) {
+template <class T>
+void check_same_shape(const TensorOf<T>& a, const TensorOf<T>& b, index_t n, const char* where) {
   if (a.extent(1) != b.extent(1) || a.extent(2) != b.extent(2) || index_t(a.extent(0)) < n ||
       index_t(b.extent(0)) < n)
     throw RuntimeFailure(std::string(where) + ": tensors of different shape or fewer than n = " +
@@ -36,7 +38,8 @@ void check_same_shape(const Tensor& a, const Tensor& b, index_t n, const char* w
 }
 }  // namespace
 
-void activation_forward(Activation a, const Tensor& pre, index_t n, const Tensor& post) {
+template <class T>
+void activation_forward(Activation a, const TensorOf<T>& pre, index_t n, const TensorOf<T>& post) {
   check_same_shape(pre, post, n, "activation_forward");
   const index_t V = index_t(pre.extent(2));
   Kokkos::parallel_for(
@@ -46,8 +49,9 @@ void activation_forward(Activation a, const Tensor& pre, index_t n, const Tensor
       });
 }
 
-void activation_backward(Activation a, const Tensor& pre, const Tensor& d_post, index_t n,
-                         const Tensor& d_pre) {
+template <class T>
+void activation_backward(Activation a, const TensorOf<T>& pre, const TensorOf<T>& d_post,
+                         index_t n, const TensorOf<T>& d_pre) {
   check_same_shape(pre, d_post, n, "activation_backward");
   check_same_shape(pre, d_pre, n, "activation_backward");
   const index_t V = index_t(pre.extent(2));
@@ -59,8 +63,10 @@ void activation_backward(Activation a, const Tensor& pre, const Tensor& d_post, 
       });
 }
 
-void activation_backward_from_output(Activation a, const Tensor& post, const Tensor& d_post,
-                                     index_t n, const Tensor& d_pre) {
+template <class T>
+void activation_backward_from_output(Activation a, const TensorOf<T>& post,
+                                     const TensorOf<T>& d_post, index_t n,
+                                     const TensorOf<T>& d_pre) {
   check_same_shape(post, d_post, n, "activation_backward_from_output");
   check_same_shape(post, d_pre, n, "activation_backward_from_output");
   const index_t V = index_t(post.extent(2));
@@ -71,5 +77,16 @@ void activation_backward_from_output(Activation a, const Tensor& post, const Ten
         d_pre(b, c, x) = activation_slope_from_output(a, post(b, c, x)) * d_post(b, c, x);
       });
 }
+
+#define FLOWLAT_INSTANTIATE_ACTIVATIONS(T)                                                    \
+  template void activation_forward(Activation, const TensorOf<T>&, index_t,                   \
+                                   const TensorOf<T>&);                                       \
+  template void activation_backward(Activation, const TensorOf<T>&, const TensorOf<T>&,       \
+                                    index_t, const TensorOf<T>&);                             \
+  template void activation_backward_from_output(Activation, const TensorOf<T>&,               \
+                                                const TensorOf<T>&, index_t, const TensorOf<T>&);
+FLOWLAT_INSTANTIATE_ACTIVATIONS(float)
+FLOWLAT_INSTANTIATE_ACTIVATIONS(double)
+#undef FLOWLAT_INSTANTIATE_ACTIVATIONS
 
 }  // namespace flowlat

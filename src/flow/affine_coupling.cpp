@@ -27,7 +27,7 @@ AffineCoupling::AffineCoupling(const Geometry& geometry, const SiteMask& mask,
       net_(geometry, net_channels(options.hidden), options.kernel, options.hidden_activation,
            options.final_activation, store, name + ".net",
            options.equivariance == Equivariance::Z2 ? 2 * capacity : capacity,
-           std::move(workspace)),
+           std::move(workspace), options.precision),
       frozen_(mask.frozen()) {
   const index_t V = geometry.volume();
   const index_t net_batch = equivariance_ == Equivariance::Z2 ? 2 * capacity : capacity;

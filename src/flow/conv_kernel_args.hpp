@@ -18,14 +18,16 @@ struct SlotLayout {
   int row_length;
 };
 
-// dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + shifts[o])).
+// dst(b, c, x) = epilogue(sum_{c', o} w(c', o, c) src(b, c', x + shifts[o])),
+// in T = float or double (flow.precision).
+template <class T>
 struct GatherKernelArgs {
-  const real_t* weights;       // [c'][o][c], each weight_lanes times
-  const real_t* bias;          // forward: [c], the start of each sum; else null
-  const real_t* src;           // [b][c'][padded site]
-  real_t* dst;                 // [b][c][site]
-  const real_t* slope_source;  // input gradient: the layer input [b][c][site]; else null
-  const index_t* shifts;       // [o], in the padded tensor
+  const T* weights;       // [c'][o][c], each weight_lanes times
+  const T* bias;          // forward: [c], the start of each sum; else null
+  const T* src;           // [b][c'][padded site]
+  T* dst;                 // [b][c][site]
+  const T* slope_source;  // input gradient: the layer input [b][c][site]; else null
+  const index_t* shifts;  // [o], in the padded tensor
   index_t src_config_stride, src_channel_stride;
   index_t dst_config_stride, dst_channel_stride;
   index_t slope_config_stride, slope_channel_stride;
@@ -33,17 +35,18 @@ struct GatherKernelArgs {
   int src_channels, dst_channels, n_offsets;
   int block;  // channels per accumulator block: 8, 4, 2 or 1, dividing dst_channels
   KernelActivation act;
-  real_t leaky_slope;
+  T leaky_slope;
   bool forward;  // epilogue: activation (forward) or its slope (input gradient)
 };
 
 // part[blk][row][co] = sum over block blk of d_padded(b, co, y + mirrored[o]) in(b, ci, y),
 // row = ci * n_offsets + o; the last row (the bias) sums d alone. Block blk is
 // the lattice rows blk * block_rows ... of the batch, in (config, row) order.
+template <class T>
 struct WeightGradKernelArgs {
-  const real_t* in;        // [b][ci][site]
-  const real_t* d_padded;  // [b][co][padded site]
-  real_t* part;            // [blk][rows][c_out]
+  const T* in;        // [b][ci][site]
+  const T* d_padded;  // [b][co][padded site]
+  T* part;            // [blk][rows][c_out]
   const index_t* mirrored;
   index_t in_config_stride, in_channel_stride;
   index_t d_config_stride, d_channel_stride;
@@ -54,17 +57,35 @@ struct WeightGradKernelArgs {
   int block;
 };
 
-using GatherItemFn = void (*)(const GatherKernelArgs&, index_t b, index_t group);
-using WeightGradItemFn = void (*)(const WeightGradKernelArgs&, index_t blk, index_t item);
+template <class T>
+using GatherItemFn = void (*)(const GatherKernelArgs<T>&, index_t b, index_t group);
+template <class T>
+using WeightGradItemFn = void (*)(const WeightGradKernelArgs<T>&, index_t blk, index_t item);
 
-// One instruction set's kernels. A gather work item (b, group) computes every
-// channel at accumulators / block consecutive slots of config b; a
-// weight-gradient work item (blk, item) one (row, channel block) of block blk.
-struct ConvKernels {
+// One instruction set's kernels for one scalar type. A gather work item
+// (b, group) computes every channel at accumulators / block consecutive slots
+// of config b; a weight-gradient work item (blk, item) one (row, channel
+// block) of block blk.
+template <class T>
+struct ConvKernelsOf {
   int pack_width;    // sites per SIMD pack
   int weight_lanes;  // copies of each gather weight (SSE2 has no broadcast load)
-  GatherItemFn gather;
-  WeightGradItemFn weight_grad;
+  GatherItemFn<T> gather;
+  WeightGradItemFn<T> weight_grad;
+};
+
+// One instruction set's kernels, in both precisions.
+struct ConvKernels {
+  ConvKernelsOf<double> f64;
+  ConvKernelsOf<float> f32;
+
+  template <class T>
+  constexpr const ConvKernelsOf<T>& of() const {
+    if constexpr (sizeof(T) == sizeof(float))
+      return f32;
+    else
+      return f64;
+  }
 };
 
 inline constexpr int kConvAccumulators = 8;  // packs a work item keeps in registers

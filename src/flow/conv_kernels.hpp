@@ -15,18 +15,26 @@
 namespace flowlat::FLOWLAT_KERNEL_NAMESPACE {
 namespace {
 
-static_assert(kPackWidth <= kMaxPackWidth, "loads past a row stay in the padded tensor");
+static_assert(kPackWidth<float> <= kMaxPackWidth && kPackWidth<double> <= kMaxPackWidth,
+              "loads past a row stay in the padded tensor");
 
-FLOWLAT_KERNEL_FN real_t kernel_tanh(real_t x) {
+FLOWLAT_KERNEL_FN double kernel_tanh(double x) {
 #ifdef FLOWLAT_KERNELS_INLINE
   return math::tanh(x);
 #else
   return __builtin_tanh(x);  // libm's tanh, as std::tanh
 #endif
 }
+FLOWLAT_KERNEL_FN float kernel_tanh(float x) {
+#ifdef FLOWLAT_KERNELS_INLINE
+  return math::tanh(x);
+#else
+  return __builtin_tanhf(x);  // libm's tanhf, as std::tanh(float)
+#endif
+}
 
-// ---- slots: kPackWidth consecutive sites of one row ---------------------------
-// The last slot of a row is short when kPackWidth does not divide the row
+// ---- slots: kPackWidth<T> consecutive sites of one row -------------------------
+// The last slot of a row is short when the pack width does not divide the row
 // length. Its loads run a few lanes past the row (into the halo or the padded
 // tensor's slack: finite values), and those lanes are never stored or summed.
 struct Slot {
@@ -35,24 +43,27 @@ struct Slot {
   int len;         // sites in the slot
 };
 
+template <class T>
 FLOWLAT_KERNEL_FN Slot slot_at(const SlotLayout& g, index_t s) {
+  constexpr int w = kPackWidth<T>;
   const index_t row = s / g.per_row;
-  const int x0 = int(s % g.per_row) * kPackWidth;
-  const int len = g.row_length - x0 < kPackWidth ? g.row_length - x0 : kPackWidth;
+  const int x0 = int(s % g.per_row) * w;
+  const int len = g.row_length - x0 < w ? g.row_length - x0 : w;
   return {row * g.row_length + x0, g.row_starts[row] + x0, len};
 }
 
 // ---- activations lane by lane ----------------------------------------------------
 // activate() and activation_slope_from_output() (activation.hpp) on a pack,
 // with the same arithmetic; the switch stays outside the lanes.
-FLOWLAT_KERNEL_FN SitePack activate_pack(KernelActivation act, real_t leaky_slope,
-                                         const SitePack& pre) {
+template <class T>
+FLOWLAT_KERNEL_FN SitePack<T> activate_pack(KernelActivation act, T leaky_slope,
+                                            const SitePack<T>& pre) {
   switch (act) {
     case KernelActivation::LeakyReLU:
-      return pre.where_positive(pre, SitePack::splat(leaky_slope) * pre);
+      return pre.where_positive(pre, SitePack<T>::splat(leaky_slope) * pre);
     case KernelActivation::Tanh: {
-      SitePack r;
-      for (int s = 0; s < kPackWidth; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
+      SitePack<T> r;
+      for (int s = 0; s < kPackWidth<T>; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
       return r;
     }
     default:
@@ -61,13 +72,14 @@ FLOWLAT_KERNEL_FN SitePack activate_pack(KernelActivation act, real_t leaky_slop
 }
 
 // f'(pre) * g with f' taken from post = f(pre).
-FLOWLAT_KERNEL_FN SitePack times_slope(KernelActivation act, real_t leaky_slope,
-                                       const SitePack& post, const SitePack& g) {
+template <class T>
+FLOWLAT_KERNEL_FN SitePack<T> times_slope(KernelActivation act, T leaky_slope,
+                                          const SitePack<T>& post, const SitePack<T>& g) {
   switch (act) {
     case KernelActivation::LeakyReLU:
-      return post.where_positive(SitePack::splat(1.0), SitePack::splat(leaky_slope)) * g;
+      return post.where_positive(SitePack<T>::splat(1), SitePack<T>::splat(leaky_slope)) * g;
     case KernelActivation::Tanh:
-      return (SitePack::splat(1.0) - post * post) * g;
+      return (SitePack<T>::splat(1) - post * post) * g;
     default:
       return g;
   }
@@ -81,28 +93,30 @@ FLOWLAT_KERNEL_FN SitePack times_slope(KernelActivation act, real_t leaky_slope,
 // A work item computes kBlock channels at a time at kSlots slots of one config:
 // kBlock x kSlots accumulators stay in registers, each loaded input pack is
 // used for kBlock channels and each weight for kSlots packs.
-template <int kBlock>
-FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs& a, index_t b, index_t group) {
+template <class T, int kBlock>
+FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t b, index_t group) {
+  using Pack = SitePack<T>;
+  constexpr int kLanes = kWeightLanes<T>;
   constexpr int kSlots = kConvAccumulators / kBlock;
   const index_t slots = a.slots.per_config;
   const index_t first = group * kSlots;
   Slot slot[kSlots];
   for (int t = 0; t < kSlots; ++t)  // past the last slot: repeat it, store nothing
-    slot[t] = slot_at(a.slots, first + t < slots ? first + t : slots - 1);
-  const real_t* src_b = a.src + b * a.src_config_stride;
+    slot[t] = slot_at<T>(a.slots, first + t < slots ? first + t : slots - 1);
+  const T* src_b = a.src + b * a.src_config_stride;
   for (int c0 = 0; c0 < a.dst_channels; c0 += kBlock) {
-    SitePack acc[kBlock][kSlots];
+    Pack acc[kBlock][kSlots];
     for (int j = 0; j < kBlock; ++j)
-      for (int t = 0; t < kSlots; ++t) acc[j][t] = SitePack::splat(a.bias ? a.bias[c0 + j] : 0.0);
-    const real_t* w = a.weights + c0 * kWeightLanes;
+      for (int t = 0; t < kSlots; ++t) acc[j][t] = Pack::splat(a.bias ? a.bias[c0 + j] : T(0));
+    const T* w = a.weights + c0 * kLanes;
     for (int cs = 0; cs < a.src_channels; ++cs) {
-      const real_t* src[kSlots];
+      const T* src[kSlots];
       for (int t = 0; t < kSlots; ++t) src[t] = src_b + cs * a.src_channel_stride + slot[t].padded;
-      for (int o = 0; o < a.n_offsets; ++o, w += a.dst_channels * kWeightLanes) {
-        SitePack v[kSlots];
-        for (int t = 0; t < kSlots; ++t) v[t] = SitePack::load(src[t] + a.shifts[o]);
+      for (int o = 0; o < a.n_offsets; ++o, w += a.dst_channels * kLanes) {
+        Pack v[kSlots];
+        for (int t = 0; t < kSlots; ++t) v[t] = Pack::load(src[t] + a.shifts[o]);
         for (int j = 0; j < kBlock; ++j) {
-          const SitePack wj = SitePack::weight(w + j * kWeightLanes);
+          const Pack wj = Pack::weight(w + j * kLanes);
           for (int t = 0; t < kSlots; ++t) acc[j][t].add_scaled(wj, v[t]);
         }
       }
@@ -111,11 +125,11 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs& a, index_t b, index_t
       for (int j = 0; j < kBlock; ++j) {
         const index_t x = slot[t].site;
         const int len = slot[t].len;
-        SitePack r = acc[j][t];
+        Pack r = acc[j][t];
         if (a.forward) {
           r = activate_pack(a.act, a.leaky_slope, r);
         } else if (a.act != KernelActivation::Identity) {  // else there is no slope source
-          const real_t* post =
+          const T* post =
               a.slope_source + b * a.slope_config_stride + (c0 + j) * a.slope_channel_stride + x;
           r = times_slope(a.act, a.leaky_slope, load_partial(post, len), r);
         }
@@ -126,8 +140,9 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs& a, index_t b, index_t
 }
 
 // ---- weight gradients: partial sums of one block --------------------------------
-FLOWLAT_KERNEL_FN SitePack ones(int len) {  // 1 in the first len lanes, then 0
-  SitePack r = SitePack::splat(0);
+template <class T>
+FLOWLAT_KERNEL_FN SitePack<T> ones(int len) {  // 1 in the first len lanes, then 0
+  SitePack<T> r = SitePack<T>::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, 1);
   return r;
 }
@@ -137,8 +152,11 @@ FLOWLAT_KERNEL_FN SitePack ones(int len) {  // 1 in the first len lanes, then 0
 // (block, gradient row x channel block): kSlots lattice rows at a time, each
 // into its own accumulators (independent additions, whatever the row length),
 // pack by pack along the rows; the accumulators summed in a fixed order at the end.
-template <int kBlock>
-FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs& a, index_t blk, index_t item) {
+template <class T, int kBlock>
+FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_t blk,
+                                        index_t item) {
+  using Pack = SitePack<T>;
+  constexpr int kWidth = kPackWidth<T>;
   constexpr int kSlots = kConvAccumulators / kBlock;
   const index_t row = item / a.channel_blocks;  // (ci, o), or the bias
   const int c0 = int(item % a.channel_blocks) * kBlock;
@@ -149,12 +167,12 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs& a, index_t b
   const index_t first = blk * a.block_rows;
   const index_t last = first + a.block_rows < a.batch_rows ? first + a.block_rows : a.batch_rows;
   const int L = a.slots.row_length;
-  SitePack acc[kBlock][kSlots];
+  Pack acc[kBlock][kSlots];
   for (int j = 0; j < kBlock; ++j)
-    for (int t = 0; t < kSlots; ++t) acc[j][t] = SitePack::splat(0);
+    for (int t = 0; t < kSlots; ++t) acc[j][t] = Pack::splat(0);
   for (index_t r0 = first; r0 < last; r0 += kSlots) {
-    const real_t* x[kSlots];
-    const real_t* d[kSlots];
+    const T* x[kSlots];
+    const T* d[kSlots];
     bool live[kSlots];  // past the block's last row: read row r0 again, add 0
     for (int t = 0; t < kSlots; ++t) {
       live[t] = r0 + t < last;
@@ -163,55 +181,59 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs& a, index_t b
       d[t] = a.d_padded + b * a.d_config_stride + c0 * a.d_channel_stride +
              a.slots.row_starts[lattice_row] + shift;
     }
-    for (int x0 = 0; x0 < L; x0 += kPackWidth) {
-      const int len = L - x0 < kPackWidth ? L - x0 : kPackWidth;
+    for (int x0 = 0; x0 < L; x0 += kWidth) {
+      const int len = L - x0 < kWidth ? L - x0 : kWidth;
       for (int t = 0; t < kSlots; ++t) {
         const int used = live[t] ? len : 0;
-        const SitePack v = bias ? ones(used) : load_partial(x[t] + x0, used);
+        const Pack v = bias ? ones<T>(used) : load_partial(x[t] + x0, used);
         for (int j = 0; j < kBlock; ++j)
-          acc[j][t].add_product(SitePack::load(d[t] + j * a.d_channel_stride + x0), v);
+          acc[j][t].add_product(Pack::load(d[t] + j * a.d_channel_stride + x0), v);
       }
     }
   }
   for (int j = 0; j < kBlock; ++j) {
-    real_t sum = 0;
+    T sum = 0;
     for (int t = 0; t < kSlots; ++t) sum += lane_sum(acc[j][t]);
     a.part[(blk * a.rows + row) * a.c_out + c0 + j] = sum;
   }
 }
 
 // ---- entry points: the block size is a run-time argument --------------------------
-FLOWLAT_KERNEL_FN void gather_any_block(const GatherKernelArgs& a, index_t b, index_t group) {
+template <class T>
+FLOWLAT_KERNEL_FN void gather_any_block(const GatherKernelArgs<T>& a, index_t b, index_t group) {
   switch (a.block) {
     case 8:
-      return gather_item<8>(a, b, group);
+      return gather_item<T, 8>(a, b, group);
     case 4:
-      return gather_item<4>(a, b, group);
+      return gather_item<T, 4>(a, b, group);
     case 2:
-      return gather_item<2>(a, b, group);
+      return gather_item<T, 2>(a, b, group);
     default:
-      return gather_item<1>(a, b, group);
+      return gather_item<T, 1>(a, b, group);
   }
 }
 
-FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs& a, index_t blk,
+template <class T>
+FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs<T>& a, index_t blk,
                                              index_t item) {
   switch (a.block) {
     case 8:
-      return weight_grad_item<8>(a, blk, item);
+      return weight_grad_item<T, 8>(a, blk, item);
     case 4:
-      return weight_grad_item<4>(a, blk, item);
+      return weight_grad_item<T, 4>(a, blk, item);
     case 2:
-      return weight_grad_item<2>(a, blk, item);
+      return weight_grad_item<T, 2>(a, blk, item);
     default:
-      return weight_grad_item<1>(a, blk, item);
+      return weight_grad_item<T, 1>(a, blk, item);
   }
 }
 
 #ifndef FLOWLAT_KERNELS_INLINE
 // This file's kernels, for the dispatch table.
-constexpr ConvKernels kConvKernels{kPackWidth, kWeightLanes, &gather_any_block,
-                                   &weight_grad_any_block};
+template <class T>
+constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T>, kWeightLanes<T>, &gather_any_block<T>,
+                                          &weight_grad_any_block<T>};
+constexpr ConvKernels kConvKernels{kConvKernelsOf<double>, kConvKernelsOf<float>};
 #endif
 
 }  // namespace

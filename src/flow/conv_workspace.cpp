@@ -3,10 +3,10 @@
 
 namespace flowlat {
 
-real_t* ConvWorkspace::get(Slot slot, index_t count) {
+double* ConvWorkspace::get_doubles(Slot slot, index_t count) {
   auto& buffer = buffers_[slot];
   if (index_t(buffer.extent(0)) < count)
-    buffer = Kokkos::View<real_t*, MemSpace>(
+    buffer = Kokkos::View<double*, MemSpace>(
         Kokkos::view_alloc("flow.conv_workspace", Kokkos::WithoutInitializing), count);
   return buffer.data();
 }

@@ -24,14 +24,21 @@ FlowArchitecture flow_architecture(const Config& config) {
     a.coupling.final_activation =
         config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
   if (config.has("flow.components")) a.coupling.components = int(config.get_int("flow.components"));
+  a.coupling.precision = net_precision_from_name(config.get_string("flow.precision"));
   return a;
 }
 
 std::vector<std::pair<std::string, std::string>> flow_architecture_keys(const Config& config) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, value] : config.items())
-    if (key.rfind("flow.", 0) == 0 && key != "flow.model") out.emplace_back(key, value);
+    if (key.rfind("flow.", 0) == 0 && key != "flow.model" && key != "flow.precision")
+      out.emplace_back(key, value);
   return out;
+}
+
+FlowArchitecture architecture_for_run(FlowArchitecture a, const Config& config) {
+  a.coupling.precision = net_precision_from_name(config.get_string("flow.precision"));
+  return a;
 }
 
 AdamOptions adam_options(const Config& config) {

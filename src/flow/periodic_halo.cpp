@@ -70,7 +70,8 @@ PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
   mirrored_ = to_device("halo.mirrored_displacements", disp);
 }
 
-void PeriodicHalo::fill(const Tensor& in, index_t n, const Tensor& padded) const {
+template <class T>
+void PeriodicHalo::fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& padded) const {
   const int channels = int(in.extent(1));
   if (index_t(padded.extent(0)) < n || int(padded.extent(1)) != channels ||
       index_t(padded.extent(2)) != padded_volume_)
@@ -84,16 +85,19 @@ void PeriodicHalo::fill(const Tensor& in, index_t n, const Tensor& padded) const
   // interior of a row is a contiguous copy, the r elements at either end wrap.
   Kokkos::parallel_for(
       "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
-        real_t* channel = &padded(b, c, 0);
+        T* channel = &padded(b, c, 0);
         for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
         for (index_t pr = 0; pr < n_padded_rows; ++pr) {
-          const real_t* src = &in(b, c, sources(pr));
-          real_t* dst = &padded(b, c, pr * P);
+          const T* src = &in(b, c, sources(pr));
+          T* dst = &padded(b, c, pr * P);
           for (int j = 0; j < L; ++j) dst[r + j] = src[j];
           for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
           for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
         }
       });
 }
+
+template void PeriodicHalo::fill(const TensorOf<float>&, index_t, const TensorOf<float>&) const;
+template void PeriodicHalo::fill(const TensorOf<double>&, index_t, const TensorOf<double>&) const;
 
 }  // namespace flowlat

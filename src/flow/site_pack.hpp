@@ -1,8 +1,9 @@
-// Values at kPackWidth consecutive sites of one row: the unit the convolution
-// kernels load, multiply and add. On the host one pack is one SIMD register of
-// the target (GCC/Clang vector types: 2 doubles for SSE2/NEON, 4 with AVX, 8
-// with AVX-512); written with plain arrays and loops GCC vectorises the channel
-// loops around each update instead, with shuffles, several times slower. GPU
+// Values (float or double) at kPackWidth<T> consecutive sites of one row: the
+// unit the convolution kernels load, multiply and add. On the host one pack is
+// one SIMD register of the target (GCC/Clang vector types: 2 doubles or 4
+// floats for SSE2/NEON, 4 or 8 with AVX, 8 or 16 with AVX-512); written with
+// plain arrays and loops GCC vectorises the channel loops around each update
+// instead, with shuffles, several times slower. GPU
 // compilers get one site per thread (as does a host build with
 // -DFLOWLAT_PLAIN_SITE_PACKS, to test that path; -DFLOWLAT_PACK_WIDTH=w
 // widens its plain array).
@@ -30,48 +31,55 @@ namespace {
 
 #if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
     !defined(SYCL_LANGUAGE_VERSION) && !defined(FLOWLAT_PLAIN_SITE_PACKS)
+// Bytes of one SIMD register: a pack holds 2 doubles or 4 floats with SSE2,
+// 4 or 8 with AVX, 8 or 16 with AVX-512.
 #if defined(__AVX512F__)
-inline constexpr int kPackWidth = 8;
+inline constexpr int kVectorBytes = 64;
 #elif defined(__AVX__)
-inline constexpr int kPackWidth = 4;
+inline constexpr int kVectorBytes = 32;
 #else
-inline constexpr int kPackWidth = 2;
+inline constexpr int kVectorBytes = 16;
 #endif
+template <class T>
+inline constexpr int kPackWidth = kVectorBytes / int(sizeof(T));
 // Weights stored as kWeightLanes copies: SSE2 has no broadcast load, and a
 // shuffle per weight would compete with the multiplies for the same ports.
 #if defined(__AVX__) || !defined(__x86_64__)
+template <class T>
 inline constexpr int kWeightLanes = 1;
 #else
-inline constexpr int kWeightLanes = kPackWidth;
+template <class T>
+inline constexpr int kWeightLanes = kPackWidth<T>;
 #endif
 
+template <class T>
 struct SitePack {
-  typedef real_t Vector __attribute__((vector_size(kPackWidth * sizeof(real_t))));
+  typedef T Vector __attribute__((vector_size(kVectorBytes)));
   Vector v;
 
-  static SitePack load(const real_t* p) {
+  static SitePack load(const T* p) {
     SitePack r;
     __builtin_memcpy(&r.v, p, sizeof r.v);  // unaligned packed load
     return r;
   }
-  static SitePack splat(real_t a) {  // a broadcast: a - 0 is a, also a = -0 (a + 0 is +0)
+  static SitePack splat(T a) {  // a broadcast: a - 0 is a, also a = -0 (a + 0 is +0)
     SitePack r;
     r.v = a - Vector{};
     return r;
   }
   // A weight stored as kWeightLanes copies at p.
-  static SitePack weight(const real_t* p) {
-    if constexpr (kWeightLanes == kPackWidth)
+  static SitePack weight(const T* p) {
+    if constexpr (kWeightLanes<T> == kPackWidth<T>)
       return load(p);
     else
       return splat(*p);
   }
   void add_scaled(const SitePack& w, const SitePack& x) { v += w.v * x.v; }
-  void add_scaled(real_t w, const SitePack& x) { v += w * x.v; }  // this += w * x
+  void add_scaled(T w, const SitePack& x) { v += w * x.v; }  // this += w * x
   void add_product(const SitePack& a, const SitePack& b) { v += a.v * b.v; }
-  real_t lane(int s) const { return v[s]; }
-  void set_lane(int s, real_t value) { v[s] = value; }
-  void store(real_t* p) const { __builtin_memcpy(p, &v, sizeof v); }
+  T lane(int s) const { return v[s]; }
+  void set_lane(int s, T value) { v[s] = value; }
+  void store(T* p) const { __builtin_memcpy(p, &v, sizeof v); }
   // Lane-wise: where this > 0, a, else b.
   SitePack where_positive(const SitePack& a, const SitePack& b) const {
     return SitePack{v > 0 ? a.v : b.v};
@@ -80,77 +88,85 @@ struct SitePack {
   friend SitePack operator-(const SitePack& a, const SitePack& b) { return SitePack{a.v - b.v}; }
 };
 #else
+template <class T>
 inline constexpr int kWeightLanes = 1;
 #ifdef FLOWLAT_PACK_WIDTH
+template <class T>
 inline constexpr int kPackWidth = FLOWLAT_PACK_WIDTH;
 #else
+template <class T>
 inline constexpr int kPackWidth = 1;
 #endif
 
+template <class T>
 struct SitePack {
-  real_t v[kPackWidth];
+  static constexpr int kWidth = kPackWidth<T>;
+  T v[kWidth];
 
-  FLOWLAT_KERNEL_FN static SitePack load(const real_t* p) {
+  FLOWLAT_KERNEL_FN static SitePack load(const T* p) {
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = p[s];
+    for (int s = 0; s < kWidth; ++s) r.v[s] = p[s];
     return r;
   }
-  FLOWLAT_KERNEL_FN static SitePack splat(real_t a) {
+  FLOWLAT_KERNEL_FN static SitePack splat(T a) {
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a;
+    for (int s = 0; s < kWidth; ++s) r.v[s] = a;
     return r;
   }
-  FLOWLAT_KERNEL_FN static SitePack weight(const real_t* p) { return splat(*p); }
-  FLOWLAT_KERNEL_FN void add_scaled(real_t w, const SitePack& x) {
-    for (int s = 0; s < kPackWidth; ++s) v[s] += w * x.v[s];
+  FLOWLAT_KERNEL_FN static SitePack weight(const T* p) { return splat(*p); }
+  FLOWLAT_KERNEL_FN void add_scaled(T w, const SitePack& x) {
+    for (int s = 0; s < kWidth; ++s) v[s] += w * x.v[s];
   }
   FLOWLAT_KERNEL_FN void add_scaled(const SitePack& w, const SitePack& x) {
-    for (int s = 0; s < kPackWidth; ++s) v[s] += w.v[s] * x.v[s];
+    for (int s = 0; s < kWidth; ++s) v[s] += w.v[s] * x.v[s];
   }
   FLOWLAT_KERNEL_FN void add_product(const SitePack& a, const SitePack& b) {
-    for (int s = 0; s < kPackWidth; ++s) v[s] += a.v[s] * b.v[s];
+    for (int s = 0; s < kWidth; ++s) v[s] += a.v[s] * b.v[s];
   }
-  FLOWLAT_KERNEL_FN real_t lane(int s) const { return v[s]; }
-  FLOWLAT_KERNEL_FN void set_lane(int s, real_t value) { v[s] = value; }
-  FLOWLAT_KERNEL_FN void store(real_t* p) const {
-    for (int s = 0; s < kPackWidth; ++s) p[s] = v[s];
+  FLOWLAT_KERNEL_FN T lane(int s) const { return v[s]; }
+  FLOWLAT_KERNEL_FN void set_lane(int s, T value) { v[s] = value; }
+  FLOWLAT_KERNEL_FN void store(T* p) const {
+    for (int s = 0; s < kWidth; ++s) p[s] = v[s];
   }
   FLOWLAT_KERNEL_FN SitePack where_positive(const SitePack& a, const SitePack& b) const {
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = v[s] > 0 ? a.v[s] : b.v[s];
+    for (int s = 0; s < kWidth; ++s) r.v[s] = v[s] > 0 ? a.v[s] : b.v[s];
     return r;
   }
   FLOWLAT_KERNEL_FN friend SitePack operator*(const SitePack& a, const SitePack& b) {
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] * b.v[s];
+    for (int s = 0; s < kWidth; ++s) r.v[s] = a.v[s] * b.v[s];
     return r;
   }
   FLOWLAT_KERNEL_FN friend SitePack operator-(const SitePack& a, const SitePack& b) {
     SitePack r;
-    for (int s = 0; s < kPackWidth; ++s) r.v[s] = a.v[s] - b.v[s];
+    for (int s = 0; s < kWidth; ++s) r.v[s] = a.v[s] - b.v[s];
     return r;
   }
 };
 #endif
 
 // The first len lanes from p, the rest 0 (p[len..] is never read).
-FLOWLAT_KERNEL_FN SitePack load_partial(const real_t* p, int len) {
-  if (len == kPackWidth) return SitePack::load(p);
-  SitePack r = SitePack::splat(0);
+template <class T>
+FLOWLAT_KERNEL_FN SitePack<T> load_partial(const T* p, int len) {
+  if (len == kPackWidth<T>) return SitePack<T>::load(p);
+  SitePack<T> r = SitePack<T>::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, p[s]);
   return r;
 }
 
 // The first len lanes of x to p (p[len..] untouched).
-FLOWLAT_KERNEL_FN void store_partial(real_t* p, const SitePack& x, int len) {
-  if (len == kPackWidth) return x.store(p);
+template <class T>
+FLOWLAT_KERNEL_FN void store_partial(T* p, const SitePack<T>& x, int len) {
+  if (len == kPackWidth<T>) return x.store(p);
   for (int s = 0; s < len; ++s) p[s] = x.lane(s);
 }
 
 // Lanes in order, so a sum does not depend on the pack width's grouping.
-FLOWLAT_KERNEL_FN real_t lane_sum(const SitePack& p) {
-  real_t total = 0;
-  for (int s = 0; s < kPackWidth; ++s) total += p.lane(s);
+template <class T>
+FLOWLAT_KERNEL_FN T lane_sum(const SitePack<T>& p) {
+  T total = 0;
+  for (int s = 0; s < kPackWidth<T>; ++s) total += p.lane(s);
   return total;
 }
 

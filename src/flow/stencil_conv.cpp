@@ -32,17 +32,19 @@ static_assert(kMaxPackWidth <= PeriodicHalo::kReadSlack, "loads past a row stay 
 const ConvKernels& kernels() { return active_conv_kernels(); }
 #else
 const ConvKernels& kernels() {
-  static constexpr ConvKernels k{inline_kernels::kPackWidth, inline_kernels::kWeightLanes, nullptr,
-                                 nullptr};
+  static constexpr ConvKernels k{
+      {inline_kernels::kPackWidth<double>, inline_kernels::kWeightLanes<double>, nullptr, nullptr},
+      {inline_kernels::kPackWidth<float>, inline_kernels::kWeightLanes<float>, nullptr, nullptr}};
   return k;
 }
 #endif
 
 // Kokkos runs the work items: through the table of the instruction set in use
 // (host), or inlined (device).
+template <class T>
 struct GatherItems {
-  GatherKernelArgs a;
-  GatherItemFn item;
+  GatherKernelArgs<T> a;
+  GatherItemFn<T> item;
 
   KOKKOS_INLINE_FUNCTION void operator()(index_t b, index_t group) const {
 #ifdef FLOWLAT_SIMD_DISPATCH
@@ -53,9 +55,10 @@ struct GatherItems {
   }
 };
 
+template <class T>
 struct WeightGradItems {
-  WeightGradKernelArgs a;
-  WeightGradItemFn item;
+  WeightGradKernelArgs<T> a;
+  WeightGradItemFn<T> item;
 
   KOKKOS_INLINE_FUNCTION void operator()(index_t blk, index_t i) const {
 #ifdef FLOWLAT_SIMD_DISPATCH
@@ -91,11 +94,12 @@ int channel_block(int c, int max_block) {
 }
 
 // dst = epilogue(gather of src) (conv_kernels.hpp), every config 0..n-1.
-void gather(const ParamVector& weights, const real_t* bias, const Tensor& src, const Tensor& dst,
-            const Tensor& slope_source, const SiteList& shifts, int n_offsets, Activation act,
-            const SlotLayout& slots, index_t n, const ConvKernels& k) {
-  GatherKernelArgs a{};
-  a.weights = weights.data();
+template <class T>
+void gather(const T* weights, const T* bias, const TensorOf<T>& src, const TensorOf<T>& dst,
+            const TensorOf<T>& slope_source, const SiteList& shifts, int n_offsets,
+            Activation act, const SlotLayout& slots, index_t n, const ConvKernelsOf<T>& k) {
+  GatherKernelArgs<T> a{};
+  a.weights = weights;
   a.bias = bias;
   a.src = src.data();
   a.dst = dst.data();
@@ -113,12 +117,12 @@ void gather(const ParamVector& weights, const real_t* bias, const Tensor& src, c
   a.n_offsets = n_offsets;
   a.block = channel_block(a.dst_channels, kConvAccumulators);
   a.act = kernel_activation(act);
-  a.leaky_slope = leaky_relu_slope();
+  a.leaky_slope = leaky_relu_slope<T>();
   a.forward = bias != nullptr;  // only the forward pass has a bias
   const index_t group_slots = kConvAccumulators / a.block;
   const index_t groups = (slots.per_config + group_slots - 1) / group_slots;
   Kokkos::parallel_for(a.forward ? "flow.conv.forward" : "flow.conv.backward_input",
-                       batch_site_policy(n, groups), GatherItems{a, k.gather});
+                       batch_site_policy(n, groups), GatherItems<T>{a, k.gather});
 }
 
 // ---- weight gradients ---------------------------------------------------------
@@ -128,11 +132,13 @@ void gather(const ParamVector& weights, const real_t* bias, const Tensor& src, c
 // lattice and the instruction set, never on the number of threads.
 inline constexpr index_t kGradBlockSites = 256;
 
-// Pass 2 of the weight gradient: the block sums added in block order, into the
-// store's layout. (The kernels of this file are functors rather than lambdas:
-// nvcc rejects a KOKKOS_LAMBDA inside a private member function.)
+// Pass 2 of the weight gradient: the block sums (in T) added in block order,
+// in double, into the store's layout. (The kernels of this file are functors
+// rather than lambdas: nvcc rejects a KOKKOS_LAMBDA inside a private member
+// function.)
+template <class T>
 struct WeightGradSum {
-  Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part;
+  Kokkos::View<T***, Kokkos::LayoutRight, MemSpace> part;
   ParamVector grads;
   index_t w0, b0, n_blocks, rows;
   int c_in, c_out, n_offsets;
@@ -150,19 +156,25 @@ struct WeightGradSum {
 
 // ---- weights arranged for the gather ---------------------------------------------
 // w[co][ci][o] -> [ci][o][co] (forward) or [co][o][ci] (input gradient), each
-// `lanes` times.
+// `lanes` times, converted to T; then the bias [co] (forward).
+template <class T>
 struct ArrangeWeights {
-  ParamVector params, arranged;
-  index_t w0;
+  ParamVector params;
+  Kokkos::View<T*, MemSpace> arranged;
+  index_t w0, b0, n_weights;
   int c_in, c_out, n_offsets, lanes;
   bool forward;
 
   KOKKOS_INLINE_FUNCTION void operator()(index_t i) const {
+    if (i >= n_weights) {  // the bias, after the arranged weights
+      arranged(n_weights * lanes + i - n_weights) = T(params(b0 + i - n_weights));
+      return;
+    }
     const int o = int(i % n_offsets), ci = int(i / n_offsets % c_in),
               co = int(i / n_offsets / c_in);
     const index_t j = forward ? (index_t(ci) * n_offsets + o) * c_out + co
                               : (index_t(co) * n_offsets + o) * c_in + ci;
-    for (int lane = 0; lane < lanes; ++lane) arranged(j * lanes + lane) = params(w0 + i);
+    for (int lane = 0; lane < lanes; ++lane) arranged(j * lanes + lane) = T(params(w0 + i));
   }
 };
 }  // namespace
@@ -191,7 +203,9 @@ double StencilConv::flops_forward(index_t n) const {
   return 2.0 * double(n) * double(volume_) * c_out_ * c_in_ * n_offsets_;
 }
 
-void StencilConv::check_tensor(const Tensor& t, int channels, index_t n, const char* what) const {
+template <class T>
+void StencilConv::check_tensor(const TensorOf<T>& t, int channels, index_t n,
+                               const char* what) const {
   if (index_t(t.extent(0)) < n || int(t.extent(1)) != channels || index_t(t.extent(2)) != volume_)
     throw RuntimeFailure("flow layer " + name_ + ": " + what + " tensor is [" +
                          std::to_string(t.extent(0)) + "][" + std::to_string(t.extent(1)) + "][" +
@@ -199,22 +213,33 @@ void StencilConv::check_tensor(const Tensor& t, int channels, index_t n, const c
                          std::to_string(channels) + "][" + std::to_string(volume_) + "]");
 }
 
-Tensor StencilConv::padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n) const {
+template <class T>
+TensorOf<T> StencilConv::padded(ConvWorkspace::Slot slot, const TensorOf<T>& t, index_t n) const {
   const int channels = int(t.extent(1));
   const index_t per_channel = halo_.padded_volume();
-  const Tensor p(workspace_->get(slot, n * channels * per_channel), n, channels, per_channel);
+  const TensorOf<T> p(workspace_->get<T>(slot, n * channels * per_channel), n, channels,
+                      per_channel);
   halo_.fill(t, n, p);
   return p;
 }
 
-const ParamVector& StencilConv::gather_weights(const ParamVector& params, bool forward) const {
-  const int lanes = kernels().weight_lanes;
-  if (index_t(weights_.extent(0)) != weight_count() * lanes)
-    weights_ = ParamVector(name_ + ".gather_weights", weight_count() * lanes);
-  Kokkos::parallel_for(
-      "flow.conv.gather_weights", FlatPolicy(0, weight_count()),
-      ArrangeWeights{params, weights_, weight_offset_, c_in_, c_out_, n_offsets_, lanes, forward});
-  return weights_;
+template <class T>
+const Kokkos::View<T*, MemSpace>& StencilConv::gather_weights(const ParamVector& params,
+                                                              bool forward) const {
+  const int lanes = kernels().of<T>().weight_lanes;
+  auto& weights = [&]() -> Kokkos::View<T*, MemSpace>& {
+    if constexpr (sizeof(T) == sizeof(float))
+      return weights32_;
+    else
+      return weights64_;
+  }();
+  if (index_t(weights.extent(0)) != weight_count() * lanes + c_out_)
+    weights = Kokkos::View<T*, MemSpace>(name_ + ".gather_weights", weight_count() * lanes + c_out_);
+  Kokkos::parallel_for("flow.conv.gather_weights", FlatPolicy(0, weight_count() + c_out_),
+                       ArrangeWeights<T>{params, weights, weight_offset_, bias_offset_,
+                                         weight_count(), c_in_, c_out_, n_offsets_, lanes,
+                                         forward});
+  return weights;
 }
 
 void StencilConv::initialize(const ParamVector& params, std::uint64_t seed,
@@ -234,38 +259,43 @@ void StencilConv::initialize(const ParamVector& params, std::uint64_t seed,
       });
 }
 
-void StencilConv::forward(const ParamVector& params, const Tensor& in, index_t n,
-                          const Tensor& out) const {
+template <class T>
+void StencilConv::forward(const ParamVector& params, const TensorOf<T>& in, index_t n,
+                          const TensorOf<T>& out) const {
   forward_activated(params, in, n, Activation::Identity, out);
 }
 
-void StencilConv::forward_activated(const ParamVector& params, const Tensor& in, index_t n,
-                                    Activation act, const Tensor& out) const {
+template <class T>
+void StencilConv::forward_activated(const ParamVector& params, const TensorOf<T>& in, index_t n,
+                                    Activation act, const TensorOf<T>& out) const {
   check_tensor(in, c_in_, n, "input");
   check_tensor(out, c_out_, n, "output");
   if (n == 0) return;
-  const ConvKernels& k = kernels();
-  const ParamVector& weights = gather_weights(params, true);
-  const Tensor src = padded(ConvWorkspace::PaddedInput, in, n);
-  gather(weights, params.data() + bias_offset_, src, out, Tensor(), halo_.displacements(),
-         n_offsets_, act, slot_layout(halo_, k.pack_width), n, k);
+  const ConvKernelsOf<T>& k = kernels().of<T>();
+  const auto& weights = gather_weights<T>(params, true);
+  const TensorOf<T> src = padded(ConvWorkspace::PaddedInput, in, n);
+  gather(weights.data(), weights.data() + weight_count() * k.weight_lanes, src, out,
+         TensorOf<T>(), halo_.displacements(), n_offsets_, act,
+         slot_layout(halo_, k.pack_width), n, k);
 }
 
-void StencilConv::backward(const ParamVector& params, const Tensor& in, const Tensor& d_out,
-                           index_t n, const Tensor& d_in, const ParamVector& grads,
-                           Activation in_activation) const {
+template <class T>
+void StencilConv::backward(const ParamVector& params, const TensorOf<T>& in,
+                           const TensorOf<T>& d_out, index_t n, const TensorOf<T>& d_in,
+                           const ParamVector& grads, Activation in_activation) const {
   check_tensor(in, c_in_, n, "input");
   check_tensor(d_out, c_out_, n, "output gradient");
   if (d_in.size() != 0) check_tensor(d_in, c_in_, n, "input gradient");
   if (n == 0) return;
-  const Tensor d_padded = padded(ConvWorkspace::PaddedGradient, d_out, n);
+  const TensorOf<T> d_padded = padded(ConvWorkspace::PaddedGradient, d_out, n);
   add_weight_grads(in, d_padded, n, grads);
   if (d_in.size() != 0) input_grad(params, d_padded, n, d_in, in_activation, in);
 }
 
-void StencilConv::backward_input(const ParamVector& params, const Tensor& d_out, index_t n,
-                                 const Tensor& d_in, Activation in_activation,
-                                 const Tensor& in) const {
+template <class T>
+void StencilConv::backward_input(const ParamVector& params, const TensorOf<T>& d_out, index_t n,
+                                 const TensorOf<T>& d_in, Activation in_activation,
+                                 const TensorOf<T>& in) const {
   check_tensor(d_out, c_out_, n, "output gradient");
   check_tensor(d_in, c_in_, n, "input gradient");
   if (in_activation != Activation::Identity) check_tensor(in, c_in_, n, "input");
@@ -273,39 +303,44 @@ void StencilConv::backward_input(const ParamVector& params, const Tensor& d_out,
   input_grad(params, padded(ConvWorkspace::PaddedGradient, d_out, n), n, d_in, in_activation, in);
 }
 
-void StencilConv::accumulate_weight_grads(const Tensor& in, const Tensor& d_out, index_t n,
-                                          const ParamVector& grads) const {
+template <class T>
+void StencilConv::accumulate_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_out,
+                                          index_t n, const ParamVector& grads) const {
   check_tensor(in, c_in_, n, "input");
   check_tensor(d_out, c_out_, n, "output gradient");
   if (n == 0) return;
   add_weight_grads(in, padded(ConvWorkspace::PaddedGradient, d_out, n), n, grads);
 }
 
-void StencilConv::input_grad(const ParamVector& params, const Tensor& d_out_padded, index_t n,
-                             const Tensor& d_in, Activation in_activation, const Tensor& in) const {
+template <class T>
+void StencilConv::input_grad(const ParamVector& params, const TensorOf<T>& d_out_padded,
+                             index_t n, const TensorOf<T>& d_in, Activation in_activation,
+                             const TensorOf<T>& in) const {
   // in(y) feeds out(x) through offset o when y = x + offset_o: dL/d(in) gathers
   // d_out at y - offset_o with the transposed weights.
-  const ConvKernels& k = kernels();
-  gather(gather_weights(params, false), nullptr, d_out_padded, d_in,
-         in_activation != Activation::Identity ? in : Tensor(), halo_.mirrored_displacements(),
-         n_offsets_, in_activation, slot_layout(halo_, k.pack_width), n, k);
+  const ConvKernelsOf<T>& k = kernels().of<T>();
+  gather(gather_weights<T>(params, false).data(), static_cast<const T*>(nullptr), d_out_padded,
+         d_in, in_activation != Activation::Identity ? in : TensorOf<T>(),
+         halo_.mirrored_displacements(), n_offsets_, in_activation,
+         slot_layout(halo_, k.pack_width), n, k);
 }
 
-void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded, index_t n,
-                                   const ParamVector& grads) const {
+template <class T>
+void StencilConv::add_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_out_padded,
+                                   index_t n, const ParamVector& grads) const {
   const int c_in = c_in_, c_out = c_out_, n_off = n_offsets_;
   const index_t w0 = weight_offset_, b0 = bias_offset_;
   const index_t batch_rows = n * halo_.rows();
   const index_t block_rows = std::max(index_t(1), kGradBlockSites / halo_.row_length());
   const index_t n_blocks = (batch_rows + block_rows - 1) / block_rows;
   const index_t rows = index_t(c_in) * n_off + 1;  // (ci, o) rows, then the bias row
-  const Kokkos::View<real_t***, Kokkos::LayoutRight, MemSpace> part(
-      workspace_->get(ConvWorkspace::GradientPartials, n_blocks * rows * c_out), n_blocks, rows,
-      c_out);
+  const Kokkos::View<T***, Kokkos::LayoutRight, MemSpace> part(
+      workspace_->get<T>(ConvWorkspace::GradientPartials, n_blocks * rows * c_out), n_blocks,
+      rows, c_out);
 
   // Pass 1: partial sums of every block.
-  const ConvKernels& k = kernels();
-  WeightGradKernelArgs a{};
+  const ConvKernelsOf<T>& k = kernels().of<T>();
+  WeightGradKernelArgs<T> a{};
   a.in = in.data();
   a.d_padded = d_out_padded.data();
   a.part = part.data();
@@ -324,11 +359,28 @@ void StencilConv::add_weight_grads(const Tensor& in, const Tensor& d_out_padded,
   a.channel_blocks = c_out / a.block;
   Kokkos::parallel_for("flow.conv.weight_grad_blocks",
                        batch_site_policy(n_blocks, rows * a.channel_blocks),
-                       WeightGradItems{a, k.weight_grad});
+                       WeightGradItems<T>{a, k.weight_grad});
 
   // Pass 2: add the block sums in block order, into the store's layout.
   Kokkos::parallel_for("flow.conv.weight_grad_sum", FlatPolicy(0, rows * c_out),
-                       WeightGradSum{part, grads, w0, b0, n_blocks, rows, c_in, c_out, n_off});
+                       WeightGradSum<T>{part, grads, w0, b0, n_blocks, rows, c_in, c_out, n_off});
 }
+
+#define FLOWLAT_INSTANTIATE_STENCIL_CONV(T)                                                     \
+  template void StencilConv::forward(const ParamVector&, const TensorOf<T>&, index_t,          \
+                                     const TensorOf<T>&) const;                                \
+  template void StencilConv::forward_activated(const ParamVector&, const TensorOf<T>&,         \
+                                               index_t, Activation, const TensorOf<T>&) const; \
+  template void StencilConv::backward(const ParamVector&, const TensorOf<T>&,                  \
+                                      const TensorOf<T>&, index_t, const TensorOf<T>&,         \
+                                      const ParamVector&, Activation) const;                   \
+  template void StencilConv::backward_input(const ParamVector&, const TensorOf<T>&, index_t,   \
+                                            const TensorOf<T>&, Activation,                    \
+                                            const TensorOf<T>&) const;                         \
+  template void StencilConv::accumulate_weight_grads(const TensorOf<T>&, const TensorOf<T>&,   \
+                                                     index_t, const ParamVector&) const;
+FLOWLAT_INSTANTIATE_STENCIL_CONV(float)
+FLOWLAT_INSTANTIATE_STENCIL_CONV(double)
+#undef FLOWLAT_INSTANTIATE_STENCIL_CONV
 
 }  // namespace flowlat

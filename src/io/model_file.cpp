@@ -129,6 +129,8 @@ void write_contents(const h5::ObjectRef& root, const Flow& flow, const Adam* ada
                             flow.layers()[k]->type() + ": " + flow.layers()[k]->mask());
   }
   h5::write_string_attr(model, "theory.name", theory.name());
+  h5::write_string_attr(model, "trained_precision",
+                        net_precision_name(flow.architecture().coupling.precision));
   for (const auto& [name, value] : theory.couplings())
     h5::write_double_attr(model, "theory." + name, value);
   h5::write_string_attr(model, "lattice.shape", comma_list(flow.geometry().extents()));
@@ -241,6 +243,15 @@ ModelFileContents read_contents(const h5::ObjectRef& root) {
   const h5::Group model_group = open_required_group(root, "model");
   const h5::ObjectRef model{model_group.get(), "/model", path};
   c.theory_name = h5::read_attr_text(model, "theory.name");
+  if (h5::has_attr(model, "trained_precision")) {
+    c.trained_precision = h5::read_attr_text(model, "trained_precision");
+    try {
+      net_precision_from_name(c.trained_precision);
+    } catch (const InputError&) {
+      throw InputError(path + ": /model/trained_precision = '" + c.trained_precision +
+                       "' is not float32 or float64 (corrupt file)");
+    }
+  }
   for (const auto& name : h5::attr_names(model))
     if (name.rfind("theory.", 0) == 0 && name != "theory.name")
       c.couplings.emplace_back(name.substr(7), h5::read_double_attr(model, name));

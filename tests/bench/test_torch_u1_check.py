@@ -58,6 +58,8 @@ with tempfile.TemporaryDirectory() as tmp:
                         "--lattice.shape=8,8", f"--flow.model={MODEL}", f"--run.output={ens}",
                         "--sample.proposals=500", "--sample.thermalization=0",
                         "--sample.save_every=1", "--sample.batch=256", "--run.seed=11",
+                        # the same function to 1e-10 needs double networks on both sides
+                        "--flow.precision=float64",
                         "--run.progress_seconds=0"], capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"FAIL: flowlat sample exited {r.returncode}\n{r.stdout}\n{r.stderr}")

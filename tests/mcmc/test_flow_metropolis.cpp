@@ -62,16 +62,20 @@ TEST(FlowMetropolis, ChainIndependentOfRankCount) {
 }
 
 // Exactness must not depend on model quality: a briefly trained flow (far
-// from the target, acceptance well below 1) still gives exact results.
-TEST(FlowMetropolis, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
+// from the target, acceptance well below 1) still gives exact results, with
+// its networks in float64 and in float32 (flow.precision's default).
+class FlowMetropolisPrecision : public ::testing::TestWithParam<NetPrecision> {};
+
+TEST_P(FlowMetropolisPrecision, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   if (MpiContext(MPI_COMM_WORLD).size() > 1) GTEST_SKIP() << "one-rank statistics test";
   const Geometry g({4, 4});
   const double m2 = 1.0;
   const Phi4 theory(g, m2, 0.0);
   const index_t block = 256;
-  const auto flow = under_trained_flow(theory, block);
+  const auto flow = under_trained_flow(theory, block, GetParam());
   const FlowMhSamples f = flow_mh_samples(theory, *flow, block, 400, 8);
-  std::printf("  acceptance %.3f over %lld proposals\n", f.acceptance(), f.offered);
+  std::printf("  %s: acceptance %.3f over %lld proposals\n",
+              net_precision_name(GetParam()).c_str(), f.acceptance(), f.offered);
   EXPECT_LT(f.acceptance(), 0.8);  // the model really is imperfect
   auto check = [&](const std::string& name, double exact) {
     const auto r = gamma_method({f.series.at(name)});
@@ -84,3 +88,7 @@ TEST(FlowMetropolis, ExactAtTheFreeFieldWithAnUnderTrainedFlow) {
   check("chi2", free_field::susceptibility(m2));
   check("E", free_field::ising_energy(g, m2));
 }
+
+INSTANTIATE_TEST_SUITE_P(Precisions, FlowMetropolisPrecision,
+                         ::testing::Values(NetPrecision::Float64, NetPrecision::Float32),
+                         [](const auto& info) { return net_precision_name(info.param); });

@@ -11,9 +11,12 @@
 
 namespace flowlat::testing_support {
 
-inline std::unique_ptr<Flow> under_trained_flow(const Theory& theory, index_t capacity) {
-  auto flow = std::make_unique<Flow>(theory, tiny_architecture(Equivariance::None, 2),
-                                     capacity);
+// `precision`: that of its networks, in training and sampling.
+inline std::unique_ptr<Flow> under_trained_flow(const Theory& theory, index_t capacity,
+                                                NetPrecision precision = NetPrecision::Float64) {
+  FlowArchitecture architecture = tiny_architecture(Equivariance::None, 2);
+  architecture.coupling.precision = precision;
+  auto flow = std::make_unique<Flow>(theory, architecture, capacity);
   flow->initialize(4);
   AdamOptions adam;
   adam.lr = 1e-2;

@@ -1,11 +1,15 @@
 // The (s, t) network of a coupling layer: conv, act, conv, act, ..., conv,
-// final act, with a hand-written backward pass.
+// final act, with a hand-written backward pass. Its inputs and outputs are
+// double; inside it runs in float or double (NetPrecision): in float32 the
+// input is converted on the way in, the output and the input gradient on the
+// way out, and the weight gradients are summed into the double gradients.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "flowlat/flow/net_precision.hpp"
 #include "flowlat/flow/stencil_conv.hpp"
 
 namespace flowlat {
@@ -18,7 +22,8 @@ class ConvNet {
   // `workspace` (one of their own if null).
   ConvNet(const Geometry& g, const std::vector<int>& channels, int kernel, Activation hidden,
           Activation final, ParameterStore& store, const std::string& name, index_t capacity,
-          std::shared_ptr<ConvWorkspace> workspace = nullptr);
+          std::shared_ptr<ConvWorkspace> workspace = nullptr,
+          NetPrecision precision = NetPrecision::Float64);
 
   // Layer i draws from stream first_layer_id + i.
   void initialize(const ParamVector& params, std::uint64_t seed,
@@ -28,6 +33,7 @@ class ConvNet {
   int c_in() const { return layers_.front().c_in(); }
   int c_out() const { return layers_.back().c_out(); }
   index_t capacity() const { return capacity_; }
+  NetPrecision precision() const { return precision_; }
 
   // in: [>=n][c_in][V], out: [>=n][c_out][V]. Keeps a copy of the input and
   // every layer's activated output for backward (one forward, then at most
@@ -40,14 +46,31 @@ class ConvNet {
 
   double flops_forward(index_t n) const;
 
+  // What forward keeps for backward, in the precision T the layers run in.
+  template <class T>
+  struct Activations {
+    TensorOf<T> input;               // (converted) copy of the last forward's input
+    std::vector<TensorOf<T>> post;   // post[i]: activated output of layer i
+    std::vector<TensorOf<T>> grad;   // grad[i]: dL/d(pre-activation of layer i)
+    TensorOf<T> output_grad;         // float32: dL/d(out) converted (else unused)
+    TensorOf<T> input_grad;          // float32: dL/d(in) before conversion (else unused)
+  };
+
  private:
+  template <class T>
+  void forward_in(Activations<T>& act, const ParamVector& params, const Tensor& in, index_t n,
+                  const Tensor& out);
+  template <class T>
+  void backward_in(Activations<T>& act, const ParamVector& params, const Tensor& d_out, index_t n,
+                   const Tensor& d_in, const ParamVector& grads);
+
   std::string name_;
   Activation hidden_, final_;
+  NetPrecision precision_;
   index_t capacity_, volume_;
   std::vector<StencilConv> layers_;
-  Tensor input_;              // copy of the last forward's input
-  std::vector<Tensor> post_;  // post_[i]: activated output of layer i
-  std::vector<Tensor> grad_;  // grad_[i]: dL/d(pre-activation of layer i)
+  Activations<double> f64_;  // the one of the net's precision is allocated
+  Activations<float> f32_;
 };
 
 }  // namespace flowlat

@@ -10,12 +10,18 @@ class ConvWorkspace {
  public:
   enum Slot { PaddedInput, PaddedGradient, GradientPartials, kSlots };
 
-  // At least `count` elements for `slot`, contents undefined; valid until the
-  // next request for the same slot (a larger one reallocates).
-  real_t* get(Slot slot, index_t count);
+  // At least `count` elements of type T (float or double) for `slot`,
+  // contents undefined; valid until the next request for the same slot (a
+  // larger one reallocates).
+  template <class T>
+  T* get(Slot slot, index_t count) {
+    static_assert(sizeof(T) <= sizeof(double) && sizeof(double) % sizeof(T) == 0);
+    return reinterpret_cast<T*>(get_doubles(slot, (count * index_t(sizeof(T)) + 7) / 8));
+  }
 
  private:
-  Kokkos::View<real_t*, MemSpace> buffers_[kSlots];
+  double* get_doubles(Slot slot, index_t count);
+  Kokkos::View<double*, MemSpace> buffers_[kSlots];
 };
 
 }  // namespace flowlat

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "flowlat/flow/activation.hpp"
+#include "flowlat/flow/net_precision.hpp"
 
 namespace flowlat {
 
@@ -21,6 +22,10 @@ struct CouplingOptions {
   Activation final_activation = Activation::Tanh;  // the tutorial's final tanh on (s, t)
   Equivariance equivariance = Equivariance::None;  // affine couplings
   int components = 2;                              // circle maps: mixture components or bins
+  // Not part of what a model is: a run's choice (flow.precision), so a model
+  // trained in one precision samples in the other. Code that builds a flow
+  // by hand gets double; the key's default is float32.
+  NetPrecision precision = NetPrecision::Float64;
 };
 
 struct FlowArchitecture {

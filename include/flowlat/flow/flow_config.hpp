@@ -20,6 +20,8 @@ FlowArchitecture flow_architecture(const Config& config);
 // The flow.* keys that define the architecture (all but flow.model), as
 // (key, value) in key order: what model files store and runs compare.
 std::vector<std::pair<std::string, std::string>> flow_architecture_keys(const Config& config);
+// A model's architecture with this run's choices (flow.precision) applied.
+FlowArchitecture architecture_for_run(FlowArchitecture model_architecture, const Config& config);
 
 // train.lr, beta1, beta2 (< 1), eps, clip_norm, lr_schedule, lr_min;
 // total_steps = train.steps (the length of the cosine schedule).

@@ -32,8 +32,9 @@ class PeriodicHalo {
   SiteList mirrored_displacements() const { return mirrored_; }
 
   // padded = in with its halo (and zero slack), configs 0..n-1, all channels;
-  // padded is [>=n][channels][padded_volume()].
-  void fill(const Tensor& in, index_t n, const Tensor& padded) const;
+  // padded is [>=n][channels][padded_volume()]. T: float or double.
+  template <class T>
+  void fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& padded) const;
 
  private:
   int radius_, row_length_, padded_row_length_;

@@ -17,6 +17,11 @@ namespace flowlat {
 // The largest channel count of a layer.
 inline constexpr int kMaxChannels = 64;
 
+// The parameters are double (Adam updates them in double); the passes run in
+// T = float or double (flow.precision): the weights are converted when they
+// are arranged for the gather, the weight gradients summed into the double
+// gradient array. Every pass is explicitly instantiated for both.
+//
 // Parameters in the store, PyTorch's layout: weight [c_out][c_in][k^d] (offsets
 // row-major over (-r..r)^d, last direction fastest), then bias [c_out].
 //   out[b][co][x] = bias[co] + sum_ci sum_o w[co][ci][o] * in[b][ci][x + offset_o]
@@ -34,27 +39,34 @@ class StencilConv {
   void initialize(const ParamVector& params, std::uint64_t seed, std::uint32_t layer_id) const;
 
   // out = conv(in) for configs 0..n-1. in: [>=n][c_in][V], out: [>=n][c_out][V].
-  void forward(const ParamVector& params, const Tensor& in, index_t n, const Tensor& out) const;
+  template <class T>
+  void forward(const ParamVector& params, const TensorOf<T>& in, index_t n,
+               const TensorOf<T>& out) const;
   // out = act(conv(in)) in the same kernel (bias and activation fused).
-  void forward_activated(const ParamVector& params, const Tensor& in, index_t n, Activation act,
-                         const Tensor& out) const;
+  template <class T>
+  void forward_activated(const ParamVector& params, const TensorOf<T>& in, index_t n,
+                         Activation act, const TensorOf<T>& out) const;
 
   // grads += dL/dw, dL/dbias summed over the n configs (accumulate);
   // d_in = f'(pre) * dL/d(in) (overwrite; an empty View skips it), where
   // in = f(pre) came out of activation `in_activation` (Identity: plain dL/d(in)).
-  void backward(const ParamVector& params, const Tensor& in, const Tensor& d_out, index_t n,
-                const Tensor& d_in, const ParamVector& grads,
+  template <class T>
+  void backward(const ParamVector& params, const TensorOf<T>& in, const TensorOf<T>& d_out,
+                index_t n, const TensorOf<T>& d_in, const ParamVector& grads,
                 Activation in_activation = Activation::Identity) const;
 
   // The two halves of backward(), each on its own:
   // grads += dL/dw, dL/dbias. Deterministic: partial sums over fixed blocks of
   // (config, site), added in a fixed order; no atomics, independent of threads.
-  void accumulate_weight_grads(const Tensor& in, const Tensor& d_out, index_t n,
+  template <class T>
+  void accumulate_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_out, index_t n,
                                const ParamVector& grads) const;
   // d_in = f'(pre) * dL/d(in) as in backward(). A gather through the mirrored
   // stencil (no atomics), organised like forward().
-  void backward_input(const ParamVector& params, const Tensor& d_out, index_t n, const Tensor& d_in,
-                      Activation in_activation, const Tensor& in) const;
+  template <class T>
+  void backward_input(const ParamVector& params, const TensorOf<T>& d_out, index_t n,
+                      const TensorOf<T>& d_in, Activation in_activation,
+                      const TensorOf<T>& in) const;
 
   int c_in() const { return c_in_; }
   int c_out() const { return c_out_; }
@@ -67,17 +79,23 @@ class StencilConv {
   double flops_forward(index_t n) const;  // 2 n V c_out c_in k^d
 
  private:
-  void check_tensor(const Tensor& t, int channels, index_t n, const char* what) const;
+  template <class T>
+  void check_tensor(const TensorOf<T>& t, int channels, index_t n, const char* what) const;
   // t with its halo, configs 0..n-1, in workspace slot `slot`
-  Tensor padded(ConvWorkspace::Slot slot, const Tensor& t, index_t n) const;
-  // The weights arranged for the gather: [ci][o][co] forward, [co][o][ci] for
-  // the input gradient (each step of the gather reads consecutive weights).
-  const ParamVector& gather_weights(const ParamVector& params, bool forward) const;
+  template <class T>
+  TensorOf<T> padded(ConvWorkspace::Slot slot, const TensorOf<T>& t, index_t n) const;
+  // The weights arranged for the gather, in T: [ci][o][co] forward, [co][o][ci]
+  // for the input gradient (each step of the gather reads consecutive
+  // weights), then the bias [co].
+  template <class T>
+  const Kokkos::View<T*, MemSpace>& gather_weights(const ParamVector& params, bool forward) const;
   // The kernels, given dL/d(out) with its halo.
-  void add_weight_grads(const Tensor& in, const Tensor& d_out_padded, index_t n,
+  template <class T>
+  void add_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_out_padded, index_t n,
                         const ParamVector& grads) const;
-  void input_grad(const ParamVector& params, const Tensor& d_out_padded, index_t n,
-                  const Tensor& d_in, Activation in_activation, const Tensor& in) const;
+  template <class T>
+  void input_grad(const ParamVector& params, const TensorOf<T>& d_out_padded, index_t n,
+                  const TensorOf<T>& d_in, Activation in_activation, const TensorOf<T>& in) const;
 
   std::string name_;
   int c_in_, c_out_, kernel_, n_offsets_;
@@ -85,7 +103,8 @@ class StencilConv {
   index_t weight_offset_, bias_offset_;
   PeriodicHalo halo_;
   std::shared_ptr<ConvWorkspace> workspace_;
-  mutable ParamVector weights_;  // gather_weights()
+  mutable Kokkos::View<double*, MemSpace> weights64_;  // gather_weights()
+  mutable Kokkos::View<float*, MemSpace> weights32_;
 };
 
 }  // namespace flowlat

@@ -27,6 +27,9 @@ struct ModelFileContents {
   std::vector<std::pair<std::string, std::string>> architecture_keys;
   std::vector<std::pair<std::string, std::string>> layers;
   std::string theory_name;
+  // flow.precision of the training run (/model attr trained_precision;
+  // "float64" in files written before it existed, which all trained in double)
+  std::string trained_precision = "float64";
   std::vector<std::pair<std::string, double>> couplings;  // e.g. {"m2", -4}, {"lambda", 8}
   std::vector<int> shape;                                 // lattice.shape
   std::vector<double> parameters;

@@ -34,7 +34,7 @@ U1GaugeCoupling<Map>::U1GaugeCoupling(const Geometry& geometry, const U1GaugeMas
       // the tutorial's U(1) nets end without an activation: t is an angle
       net_(geometry, net_channels(options.hidden, Map::param_count(options.components)),
            options.kernel, options.hidden_activation, Activation::Identity, store, name + ".net",
-           capacity, std::move(workspace)) {
+           capacity, std::move(workspace), options.precision) {
   const index_t V = geometry.volume();
   plaq_ = Field("u1coupling.plaq", capacity, V);
   delta_ = Field("u1coupling.delta", capacity, V);
