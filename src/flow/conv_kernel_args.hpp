@@ -74,17 +74,24 @@ struct ConvKernelsOf {
   WeightGradItemFn<T> weight_grad;
 };
 
-// One instruction set's kernels, in both precisions.
+// One instruction set's kernels, in both precisions, each on packs of the
+// full register width ([0]) and of half of it ([1]; the same where the
+// register is 16 bytes).
 struct ConvKernels {
-  ConvKernelsOf<double> f64;
-  ConvKernelsOf<float> f32;
+  ConvKernelsOf<double> f64[2];
+  ConvKernelsOf<float> f32[2];
 
+  // Those for lattice rows of row_length sites: the widest packs a row
+  // fills (a pack wider than the row wastes its extra lanes and takes the
+  // lane-by-lane partial loads), else the narrowest.
   template <class T>
-  constexpr const ConvKernelsOf<T>& of() const {
+  constexpr const ConvKernelsOf<T>& of(int row_length) const {
+    const ConvKernelsOf<T>* variants;
     if constexpr (sizeof(T) == sizeof(float))
-      return f32;
+      variants = f32;
     else
-      return f64;
+      variants = f64;
+    return variants[0].pack_width <= row_length ? variants[0] : variants[1];
   }
 };
 

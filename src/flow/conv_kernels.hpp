@@ -15,7 +15,7 @@
 namespace flowlat::FLOWLAT_KERNEL_NAMESPACE {
 namespace {
 
-static_assert(kPackWidth<float> <= kMaxPackWidth && kPackWidth<double> <= kMaxPackWidth,
+static_assert(kPackWidth<float, kVectorBytes> <= kMaxPackWidth,
               "loads past a row stay in the padded tensor");
 
 FLOWLAT_KERNEL_FN double kernel_tanh(double x) {
@@ -33,7 +33,7 @@ FLOWLAT_KERNEL_FN float kernel_tanh(float x) {
 #endif
 }
 
-// ---- slots: kPackWidth<T> consecutive sites of one row -------------------------
+// ---- slots: kPackWidth<T, B> consecutive sites of one row -------------------------
 // The last slot of a row is short when the pack width does not divide the row
 // length. Its loads run a few lanes past the row (into the halo or the padded
 // tensor's slack: finite values), and those lanes are never stored or summed.
@@ -43,9 +43,9 @@ struct Slot {
   int len;         // sites in the slot
 };
 
-template <class T>
+template <class T, int B>
 FLOWLAT_KERNEL_FN Slot slot_at(const SlotLayout& g, index_t s) {
-  constexpr int w = kPackWidth<T>;
+  constexpr int w = kPackWidth<T, B>;
   const index_t row = s / g.per_row;
   const int x0 = int(s % g.per_row) * w;
   const int len = g.row_length - x0 < w ? g.row_length - x0 : w;
@@ -55,15 +55,15 @@ FLOWLAT_KERNEL_FN Slot slot_at(const SlotLayout& g, index_t s) {
 // ---- activations lane by lane ----------------------------------------------------
 // activate() and activation_slope_from_output() (activation.hpp) on a pack,
 // with the same arithmetic; the switch stays outside the lanes.
-template <class T>
-FLOWLAT_KERNEL_FN SitePack<T> activate_pack(KernelActivation act, T leaky_slope,
-                                            const SitePack<T>& pre) {
+template <class T, int B>
+FLOWLAT_KERNEL_FN SitePack<T, B> activate_pack(KernelActivation act, T leaky_slope,
+                                            const SitePack<T, B>& pre) {
   switch (act) {
     case KernelActivation::LeakyReLU:
-      return pre.where_positive(pre, SitePack<T>::splat(leaky_slope) * pre);
+      return pre.where_positive(pre, SitePack<T, B>::splat(leaky_slope) * pre);
     case KernelActivation::Tanh: {
-      SitePack<T> r;
-      for (int s = 0; s < kPackWidth<T>; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
+      SitePack<T, B> r;
+      for (int s = 0; s < kPackWidth<T, B>; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
       return r;
     }
     default:
@@ -72,14 +72,14 @@ FLOWLAT_KERNEL_FN SitePack<T> activate_pack(KernelActivation act, T leaky_slope,
 }
 
 // f'(pre) * g with f' taken from post = f(pre).
-template <class T>
-FLOWLAT_KERNEL_FN SitePack<T> times_slope(KernelActivation act, T leaky_slope,
-                                          const SitePack<T>& post, const SitePack<T>& g) {
+template <class T, int B>
+FLOWLAT_KERNEL_FN SitePack<T, B> times_slope(KernelActivation act, T leaky_slope,
+                                          const SitePack<T, B>& post, const SitePack<T, B>& g) {
   switch (act) {
     case KernelActivation::LeakyReLU:
-      return post.where_positive(SitePack<T>::splat(1), SitePack<T>::splat(leaky_slope)) * g;
+      return post.where_positive(SitePack<T, B>::splat(1), SitePack<T, B>::splat(leaky_slope)) * g;
     case KernelActivation::Tanh:
-      return (SitePack<T>::splat(1) - post * post) * g;
+      return (SitePack<T, B>::splat(1) - post * post) * g;
     default:
       return g;
   }
@@ -93,16 +93,16 @@ FLOWLAT_KERNEL_FN SitePack<T> times_slope(KernelActivation act, T leaky_slope,
 // A work item computes kBlock channels at a time at kSlots slots of one config:
 // kBlock x kSlots accumulators stay in registers, each loaded input pack is
 // used for kBlock channels and each weight for kSlots packs.
-template <class T, int kBlock>
+template <class T, int B, int kBlock>
 FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t b, index_t group) {
-  using Pack = SitePack<T>;
-  constexpr int kLanes = kWeightLanes<T>;
+  using Pack = SitePack<T, B>;
+  constexpr int kLanes = kWeightLanes<T, B>;
   constexpr int kSlots = kConvAccumulators / kBlock;
   const index_t slots = a.slots.per_config;
   const index_t first = group * kSlots;
   Slot slot[kSlots];
   for (int t = 0; t < kSlots; ++t)  // past the last slot: repeat it, store nothing
-    slot[t] = slot_at<T>(a.slots, first + t < slots ? first + t : slots - 1);
+    slot[t] = slot_at<T, B>(a.slots, first + t < slots ? first + t : slots - 1);
   const T* src_b = a.src + b * a.src_config_stride;
   for (int c0 = 0; c0 < a.dst_channels; c0 += kBlock) {
     Pack acc[kBlock][kSlots];
@@ -131,7 +131,7 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t b, inde
         } else if (a.act != KernelActivation::Identity) {  // else there is no slope source
           const T* post =
               a.slope_source + b * a.slope_config_stride + (c0 + j) * a.slope_channel_stride + x;
-          r = times_slope(a.act, a.leaky_slope, load_partial(post, len), r);
+          r = times_slope(a.act, a.leaky_slope, load_partial<T, B>(post, len), r);
         }
         store_partial(a.dst + b * a.dst_config_stride + (c0 + j) * a.dst_channel_stride + x, r,
                       len);
@@ -140,9 +140,9 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t b, inde
 }
 
 // ---- weight gradients: partial sums of one block --------------------------------
-template <class T>
-FLOWLAT_KERNEL_FN SitePack<T> ones(int len) {  // 1 in the first len lanes, then 0
-  SitePack<T> r = SitePack<T>::splat(0);
+template <class T, int B>
+FLOWLAT_KERNEL_FN SitePack<T, B> ones(int len) {  // 1 in the first len lanes, then 0
+  SitePack<T, B> r = SitePack<T, B>::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, 1);
   return r;
 }
@@ -152,11 +152,11 @@ FLOWLAT_KERNEL_FN SitePack<T> ones(int len) {  // 1 in the first len lanes, then
 // (block, gradient row x channel block): kSlots lattice rows at a time, each
 // into its own accumulators (independent additions, whatever the row length),
 // pack by pack along the rows; the accumulators summed in a fixed order at the end.
-template <class T, int kBlock>
+template <class T, int B, int kBlock>
 FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_t blk,
                                         index_t item) {
-  using Pack = SitePack<T>;
-  constexpr int kWidth = kPackWidth<T>;
+  using Pack = SitePack<T, B>;
+  constexpr int kWidth = kPackWidth<T, B>;
   constexpr int kSlots = kConvAccumulators / kBlock;
   const index_t row = item / a.channel_blocks;  // (ci, o), or the bias
   const int c0 = int(item % a.channel_blocks) * kBlock;
@@ -185,7 +185,7 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_
       const int len = L - x0 < kWidth ? L - x0 : kWidth;
       for (int t = 0; t < kSlots; ++t) {
         const int used = live[t] ? len : 0;
-        const Pack v = bias ? ones<T>(used) : load_partial(x[t] + x0, used);
+        const Pack v = bias ? ones<T, B>(used) : load_partial<T, B>(x[t] + x0, used);
         for (int j = 0; j < kBlock; ++j)
           acc[j][t].add_product(Pack::load(d[t] + j * a.d_channel_stride + x0), v);
       }
@@ -199,41 +199,45 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_
 }
 
 // ---- entry points: the block size is a run-time argument --------------------------
-template <class T>
+template <class T, int B>
 FLOWLAT_KERNEL_FN void gather_any_block(const GatherKernelArgs<T>& a, index_t b, index_t group) {
   switch (a.block) {
     case 8:
-      return gather_item<T, 8>(a, b, group);
+      return gather_item<T, B, 8>(a, b, group);
     case 4:
-      return gather_item<T, 4>(a, b, group);
+      return gather_item<T, B, 4>(a, b, group);
     case 2:
-      return gather_item<T, 2>(a, b, group);
+      return gather_item<T, B, 2>(a, b, group);
     default:
-      return gather_item<T, 1>(a, b, group);
+      return gather_item<T, B, 1>(a, b, group);
   }
 }
 
-template <class T>
+template <class T, int B>
 FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs<T>& a, index_t blk,
                                              index_t item) {
   switch (a.block) {
     case 8:
-      return weight_grad_item<T, 8>(a, blk, item);
+      return weight_grad_item<T, B, 8>(a, blk, item);
     case 4:
-      return weight_grad_item<T, 4>(a, blk, item);
+      return weight_grad_item<T, B, 4>(a, blk, item);
     case 2:
-      return weight_grad_item<T, 2>(a, blk, item);
+      return weight_grad_item<T, B, 2>(a, blk, item);
     default:
-      return weight_grad_item<T, 1>(a, blk, item);
+      return weight_grad_item<T, B, 1>(a, blk, item);
   }
 }
 
 #ifndef FLOWLAT_KERNELS_INLINE
 // This file's kernels, for the dispatch table.
-template <class T>
-constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T>, kWeightLanes<T>, &gather_any_block<T>,
-                                          &weight_grad_any_block<T>};
-constexpr ConvKernels kConvKernels{kConvKernelsOf<double>, kConvKernelsOf<float>};
+template <class T, int B>
+constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T, B>, kWeightLanes<T, B>,
+                                          &gather_any_block<T, B>, &weight_grad_any_block<T, B>};
+// Full-width packs first, then half-width ones (the same where the register
+// is 16 bytes).
+constexpr ConvKernels kConvKernels{
+    {kConvKernelsOf<double, kVectorBytes>, kConvKernelsOf<double, kHalfVectorBytes>},
+    {kConvKernelsOf<float, kVectorBytes>, kConvKernelsOf<float, kHalfVectorBytes>}};
 #endif
 
 }  // namespace

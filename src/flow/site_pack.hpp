@@ -1,4 +1,4 @@
-// Values (float or double) at kPackWidth<T> consecutive sites of one row: the
+// Values (float or double) at kPackWidth<T, B> consecutive sites of one row: the
 // unit the convolution kernels load, multiply and add. On the host one pack is
 // one SIMD register of the target (GCC/Clang vector types: 2 doubles or 4
 // floats for SSE2/NEON, 4 or 8 with AVX, 8 or 16 with AVX-512); written with
@@ -32,7 +32,9 @@ namespace {
 #if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
     !defined(SYCL_LANGUAGE_VERSION) && !defined(FLOWLAT_PLAIN_SITE_PACKS)
 // Bytes of one SIMD register: a pack holds 2 doubles or 4 floats with SSE2,
-// 4 or 8 with AVX, 8 or 16 with AVX-512.
+// 4 or 8 with AVX, 8 or 16 with AVX-512. Kernels are also built on packs of
+// half that (kHalfVectorBytes, at least 16): a lattice row of 8 sites fills
+// an AVX-512 pack of doubles but only half of one of floats.
 #if defined(__AVX512F__)
 inline constexpr int kVectorBytes = 64;
 #elif defined(__AVX__)
@@ -40,21 +42,22 @@ inline constexpr int kVectorBytes = 32;
 #else
 inline constexpr int kVectorBytes = 16;
 #endif
-template <class T>
-inline constexpr int kPackWidth = kVectorBytes / int(sizeof(T));
+inline constexpr int kHalfVectorBytes = kVectorBytes > 16 ? kVectorBytes / 2 : 16;
+template <class T, int B>
+inline constexpr int kPackWidth = B / int(sizeof(T));
 // Weights stored as kWeightLanes copies: SSE2 has no broadcast load, and a
 // shuffle per weight would compete with the multiplies for the same ports.
 #if defined(__AVX__) || !defined(__x86_64__)
-template <class T>
+template <class T, int B>
 inline constexpr int kWeightLanes = 1;
 #else
-template <class T>
-inline constexpr int kWeightLanes = kPackWidth<T>;
+template <class T, int B>
+inline constexpr int kWeightLanes = kPackWidth<T, B>;
 #endif
 
-template <class T>
+template <class T, int B>
 struct SitePack {
-  typedef T Vector __attribute__((vector_size(kVectorBytes)));
+  typedef T Vector __attribute__((vector_size(B)));
   Vector v;
 
   static SitePack load(const T* p) {
@@ -69,7 +72,7 @@ struct SitePack {
   }
   // A weight stored as kWeightLanes copies at p.
   static SitePack weight(const T* p) {
-    if constexpr (kWeightLanes<T> == kPackWidth<T>)
+    if constexpr (kWeightLanes<T, B> == kPackWidth<T, B>)
       return load(p);
     else
       return splat(*p);
@@ -88,19 +91,22 @@ struct SitePack {
   friend SitePack operator-(const SitePack& a, const SitePack& b) { return SitePack{a.v - b.v}; }
 };
 #else
-template <class T>
+// One width (B is not used): one site per thread, or FLOWLAT_PACK_WIDTH.
+inline constexpr int kVectorBytes = 8;
+inline constexpr int kHalfVectorBytes = 8;
+template <class T, int B>
 inline constexpr int kWeightLanes = 1;
 #ifdef FLOWLAT_PACK_WIDTH
-template <class T>
+template <class T, int B>
 inline constexpr int kPackWidth = FLOWLAT_PACK_WIDTH;
 #else
-template <class T>
+template <class T, int B>
 inline constexpr int kPackWidth = 1;
 #endif
 
-template <class T>
+template <class T, int B>
 struct SitePack {
-  static constexpr int kWidth = kPackWidth<T>;
+  static constexpr int kWidth = kPackWidth<T, B>;
   T v[kWidth];
 
   FLOWLAT_KERNEL_FN static SitePack load(const T* p) {
@@ -147,26 +153,26 @@ struct SitePack {
 #endif
 
 // The first len lanes from p, the rest 0 (p[len..] is never read).
-template <class T>
-FLOWLAT_KERNEL_FN SitePack<T> load_partial(const T* p, int len) {
-  if (len == kPackWidth<T>) return SitePack<T>::load(p);
-  SitePack<T> r = SitePack<T>::splat(0);
+template <class T, int B>
+FLOWLAT_KERNEL_FN SitePack<T, B> load_partial(const T* p, int len) {
+  if (len == kPackWidth<T, B>) return SitePack<T, B>::load(p);
+  SitePack<T, B> r = SitePack<T, B>::splat(0);
   for (int s = 0; s < len; ++s) r.set_lane(s, p[s]);
   return r;
 }
 
 // The first len lanes of x to p (p[len..] untouched).
-template <class T>
-FLOWLAT_KERNEL_FN void store_partial(T* p, const SitePack<T>& x, int len) {
-  if (len == kPackWidth<T>) return x.store(p);
+template <class T, int B>
+FLOWLAT_KERNEL_FN void store_partial(T* p, const SitePack<T, B>& x, int len) {
+  if (len == kPackWidth<T, B>) return x.store(p);
   for (int s = 0; s < len; ++s) p[s] = x.lane(s);
 }
 
 // Lanes in order, so a sum does not depend on the pack width's grouping.
-template <class T>
-FLOWLAT_KERNEL_FN T lane_sum(const SitePack<T>& p) {
+template <class T, int B>
+FLOWLAT_KERNEL_FN T lane_sum(const SitePack<T, B>& p) {
   T total = 0;
-  for (int s = 0; s < kPackWidth<T>; ++s) total += p.lane(s);
+  for (int s = 0; s < kPackWidth<T, B>; ++s) total += p.lane(s);
   return total;
 }
 

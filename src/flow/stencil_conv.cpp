@@ -32,9 +32,13 @@ static_assert(kMaxPackWidth <= PeriodicHalo::kReadSlack, "loads past a row stay 
 const ConvKernels& kernels() { return active_conv_kernels(); }
 #else
 const ConvKernels& kernels() {
-  static constexpr ConvKernels k{
-      {inline_kernels::kPackWidth<double>, inline_kernels::kWeightLanes<double>, nullptr, nullptr},
-      {inline_kernels::kPackWidth<float>, inline_kernels::kWeightLanes<float>, nullptr, nullptr}};
+  // (one width: the device's one site per thread)
+  using namespace inline_kernels;
+  static constexpr ConvKernelsOf<double> f64{kPackWidth<double, kVectorBytes>,
+                                             kWeightLanes<double, kVectorBytes>, nullptr, nullptr};
+  static constexpr ConvKernelsOf<float> f32{kPackWidth<float, kVectorBytes>,
+                                            kWeightLanes<float, kVectorBytes>, nullptr, nullptr};
+  static constexpr ConvKernels k{{f64, f64}, {f32, f32}};
   return k;
 }
 #endif
@@ -50,7 +54,7 @@ struct GatherItems {
 #ifdef FLOWLAT_SIMD_DISPATCH
     item(a, b, group);
 #else
-    inline_kernels::gather_any_block(a, b, group);
+    inline_kernels::gather_any_block<T, inline_kernels::kVectorBytes>(a, b, group);
 #endif
   }
 };
@@ -64,7 +68,7 @@ struct WeightGradItems {
 #ifdef FLOWLAT_SIMD_DISPATCH
     item(a, blk, i);
 #else
-    inline_kernels::weight_grad_any_block(a, blk, i);
+    inline_kernels::weight_grad_any_block<T, inline_kernels::kVectorBytes>(a, blk, i);
 #endif
   }
 };
@@ -226,7 +230,7 @@ TensorOf<T> StencilConv::padded(ConvWorkspace::Slot slot, const TensorOf<T>& t, 
 template <class T>
 const Kokkos::View<T*, MemSpace>& StencilConv::gather_weights(const ParamVector& params,
                                                               bool forward) const {
-  const int lanes = kernels().of<T>().weight_lanes;
+  const int lanes = kernels().of<T>(halo_.row_length()).weight_lanes;
   auto& weights = [&]() -> Kokkos::View<T*, MemSpace>& {
     if constexpr (sizeof(T) == sizeof(float))
       return weights32_;
@@ -271,7 +275,7 @@ void StencilConv::forward_activated(const ParamVector& params, const TensorOf<T>
   check_tensor(in, c_in_, n, "input");
   check_tensor(out, c_out_, n, "output");
   if (n == 0) return;
-  const ConvKernelsOf<T>& k = kernels().of<T>();
+  const ConvKernelsOf<T>& k = kernels().of<T>(halo_.row_length());
   const auto& weights = gather_weights<T>(params, true);
   const TensorOf<T> src = padded(ConvWorkspace::PaddedInput, in, n);
   gather(weights.data(), weights.data() + weight_count() * k.weight_lanes, src, out,
@@ -318,7 +322,7 @@ void StencilConv::input_grad(const ParamVector& params, const TensorOf<T>& d_out
                              const TensorOf<T>& in) const {
   // in(y) feeds out(x) through offset o when y = x + offset_o: dL/d(in) gathers
   // d_out at y - offset_o with the transposed weights.
-  const ConvKernelsOf<T>& k = kernels().of<T>();
+  const ConvKernelsOf<T>& k = kernels().of<T>(halo_.row_length());
   gather(gather_weights<T>(params, false).data(), static_cast<const T*>(nullptr), d_out_padded,
          d_in, in_activation != Activation::Identity ? in : TensorOf<T>(),
          halo_.mirrored_displacements(), n_offsets_, in_activation,
@@ -339,7 +343,7 @@ void StencilConv::add_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_o
       rows, c_out);
 
   // Pass 1: partial sums of every block.
-  const ConvKernelsOf<T>& k = kernels().of<T>();
+  const ConvKernelsOf<T>& k = kernels().of<T>(halo_.row_length());
   WeightGradKernelArgs<T> a{};
   a.in = in.data();
   a.d_padded = d_out_padded.data();

@@ -30,8 +30,10 @@ using namespace flowlat::testing_support;
 
 namespace {
 
-// max |a - b| <= kTolerance * max |b| (largest measured ratio: 6e-16).
+// max |a - b| <= tolerance * max |b|: float64 (largest measured ratio:
+// 6e-16) and float32 networks (flow.precision; largest measured: 2.5e-7).
 constexpr double kTolerance = 1e-13;
+constexpr double kTolerance32 = 1e-5;
 
 template <class View>
 std::vector<double> values(const View& v) {
@@ -78,12 +80,13 @@ std::vector<std::vector<std::vector<double>>> on_every_path(const F& f) {
 }
 
 void expect_paths_agree(const std::vector<std::vector<std::vector<double>>>& results,
-                        const std::vector<std::string>& names, const std::string& what) {
+                        const std::vector<std::string>& names, const std::string& what,
+                        double tolerance = kTolerance) {
   const std::vector<SimdPath> paths = simd_paths_runnable();
   for (std::size_t p = 1; p < results.size(); ++p)
     for (std::size_t k = 0; k < names.size(); ++k) {
       const double d = relative_difference(results[p][k], results[0][k]);
-      EXPECT_LE(d, kTolerance) << what << ": " << names[k] << ", " << simd_path_name(paths[p])
+      EXPECT_LE(d, tolerance) << what << ": " << names[k] << ", " << simd_path_name(paths[p])
                                << " vs " << simd_path_name(paths[0]);
       char text[32];
       std::snprintf(text, sizeof text, "%.2e", d);
@@ -105,7 +108,19 @@ const ConvCase kConvCases[] = {
     {{3, 4, 5}, 4, 3, 3, Activation::Identity}, {{9, 11}, 16, 1, 5, Activation::LeakyReLU},
 };
 
-// forward (with the activation), weight and input gradients of one StencilConv.
+// t in T (float or double).
+template <class T>
+TensorOf<T> converted(const Tensor& t) {
+  TensorOf<T> r("test.converted", t.extent(0), t.extent(1), t.extent(2));
+  const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), t);
+  auto hr = Kokkos::create_mirror_view(r);
+  for (std::size_t i = 0; i < h.span(); ++i) hr.data()[i] = T(h.data()[i]);
+  Kokkos::deep_copy(r, hr);
+  return r;
+}
+
+// forward (with the activation), weight and input gradients of one StencilConv, in T.
+template <class T>
 std::vector<std::vector<double>> conv_results(const ConvCase& c) {
   const Geometry g(c.shape);
   ParameterStore store;
@@ -113,8 +128,9 @@ std::vector<std::vector<double>> conv_results(const ConvCase& c) {
   store.allocate();
   conv.initialize(store.values(), 5, 0);
   const index_t n = 3, V = g.volume();
-  const Tensor in = random_tensor(n, c.c_in, V, 1), d_out = random_tensor(n, c.c_out, V, 2);
-  Tensor out("out", n, c.c_out, V), d_in("d_in", n, c.c_in, V);
+  const TensorOf<T> in = converted<T>(random_tensor(n, c.c_in, V, 1)),
+                    d_out = converted<T>(random_tensor(n, c.c_out, V, 2));
+  TensorOf<T> out("out", n, c.c_out, V), d_in("d_in", n, c.c_in, V);
   conv.forward_activated(store.values(), in, n, c.act, out);
   // `in` taken as the output of activation c.act: the input gradient's slope path
   conv.backward(store.values(), in, d_out, n, d_in, store.grads(), c.act);
@@ -122,10 +138,12 @@ std::vector<std::vector<double>> conv_results(const ConvCase& c) {
 }
 
 // forward: phi and log q; backward of L = sum(phi * R) + sum(log q); inverse: z and log q.
-std::vector<std::vector<double>> flow_results(const std::vector<int>& shape) {
+std::vector<std::vector<double>> flow_results(const std::vector<int>& shape,
+                                              NetPrecision precision = NetPrecision::Float64) {
   const Geometry g(shape);
   FlowArchitecture a = tiny_architecture(Equivariance::Z2, 4);
   a.coupling.hidden = {8, 8};
+  a.coupling.precision = precision;
   const index_t n = 16, V = g.volume();
   Flow flow(Phi4(g, -4.0, 8.0), a, n);
   flow.initialize(7);
@@ -149,8 +167,11 @@ TEST(SimdPaths, StencilConvAgreesWithTheBaseline) {
     std::string what = "conv";
     for (int L : c.shape) what += "_" + std::to_string(L);
     what += "_c" + std::to_string(c.c_in) + "to" + std::to_string(c.c_out);
-    expect_paths_agree(on_every_path([&] { return conv_results(c); }),
+    expect_paths_agree(on_every_path([&] { return conv_results<double>(c); }),
                        {"forward", "weight_grad", "input_grad"}, what);
+    expect_paths_agree(on_every_path([&] { return conv_results<float>(c); }),
+                       {"forward", "weight_grad", "input_grad"}, what + "_float32",
+                       kTolerance32);
   }
 }
 
@@ -159,12 +180,21 @@ TEST(SimdPaths, FlowAgreesWithTheBaseline) {
     const std::string what = "flow_" + std::to_string(shape[0]) + "x" + std::to_string(shape[1]);
     expect_paths_agree(on_every_path([&] { return flow_results(shape); }),
                        {"phi", "log_q", "param_grads", "inverse_z", "inverse_log_q"}, what);
+    expect_paths_agree(
+        on_every_path([&] { return flow_results(shape, NetPrecision::Float32); }),
+        {"phi", "log_q", "param_grads", "inverse_z", "inverse_log_q"}, what + "_float32",
+        kTolerance32);
   }
 }
 
 TEST(SimdPaths, EveryPathRepeatsItselfBitForBit) {
   const auto first = on_every_path([] { return flow_results({8, 8}); });
   const auto second = on_every_path([] { return flow_results({8, 8}); });
+  const auto first32 = on_every_path([] { return flow_results({8, 8}, NetPrecision::Float32); });
+  const auto second32 = on_every_path([] { return flow_results({8, 8}, NetPrecision::Float32); });
+  for (std::size_t p = 0; p < first32.size(); ++p)
+    for (std::size_t k = 0; k < first32[p].size(); ++k)
+      EXPECT_TRUE(bitwise_equal(first32[p][k], second32[p][k])) << "float32 " << p << " " << k;
   ASSERT_EQ(first.size(), second.size());
   const std::vector<SimdPath> paths = simd_paths_runnable();
   for (std::size_t p = 0; p < first.size(); ++p)
