@@ -70,6 +70,17 @@ PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
   mirrored_ = to_device("halo.mirrored_displacements", disp);
 }
 
+namespace {
+// One padded row: the lattice row src (L sites) with r wrapped sites on
+// either side; the left halo starts at site `left` = -r mod L.
+template <class T>
+KOKKOS_INLINE_FUNCTION void copy_padded_row(const T* src, T* dst, int L, int r, int left) {
+  for (int j = 0; j < L; ++j) dst[r + j] = src[j];
+  for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
+  for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
+}
+}  // namespace
+
 template <class T>
 void PeriodicHalo::fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& padded) const {
   const int channels = int(in.extent(1));
@@ -77,24 +88,35 @@ void PeriodicHalo::fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& pad
       index_t(padded.extent(2)) != padded_volume_)
     throw RuntimeFailure("periodic halo: padded tensor does not match its input");
   const int r = radius_, L = row_length_, P = padded_row_length_;
-  const int left = ((-r) % L + L) % L;
-  const index_t padded_volume = padded_volume_;  // the site the halo's first element copies
+  const int left = ((-r) % L + L) % L;  // the site the left halo's first element copies
+  const index_t padded_volume = padded_volume_;
   const index_t n_padded_rows = index_t(source_rows_.extent(0));
   const auto sources = source_rows_;
-  // One work item per (config, channel) runs through the padded rows: the
-  // interior of a row is a contiguous copy, the r elements at either end wrap.
-  Kokkos::parallel_for(
-      "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
-        T* channel = &padded(b, c, 0);
-        for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
-        for (index_t pr = 0; pr < n_padded_rows; ++pr) {
-          const T* src = &in(b, c, sources(pr));
-          T* dst = &padded(b, c, pr * P);
-          for (int j = 0; j < L; ++j) dst[r + j] = src[j];
-          for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
-          for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
-        }
-      });
+  if (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible) {
+    // Host threads: one work item per (config, channel) runs through the
+    // padded rows (long contiguous copies; few, large items).
+    Kokkos::parallel_for(
+        "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
+          T* channel = &padded(b, c, 0);
+          for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
+          for (index_t pr = 0; pr < n_padded_rows; ++pr)
+            copy_padded_row(&in(b, c, sources(pr)), &padded(b, c, pr * P), L, r, left);
+        });
+  } else {
+    // Devices: one work item per (config, channel x padded row, or the slack),
+    // so a batch gives tens of thousands of threads.
+    const index_t items = index_t(channels) * (n_padded_rows + 1);
+    Kokkos::parallel_for(
+        "flow.halo.fill", batch_site_policy(n, items), KOKKOS_LAMBDA(index_t b, index_t i) {
+          const index_t c = i / (n_padded_rows + 1), pr = i % (n_padded_rows + 1);
+          if (pr == n_padded_rows) {
+            T* channel = &padded(b, c, 0);
+            for (index_t k = n_padded_rows * P; k < padded_volume; ++k) channel[k] = 0;
+          } else {
+            copy_padded_row(&in(b, c, sources(pr)), &padded(b, c, pr * P), L, r, left);
+          }
+        });
+  }
 }
 
 template void PeriodicHalo::fill(const TensorOf<float>&, index_t, const TensorOf<float>&) const;
