@@ -32,10 +32,13 @@ void copy_converted(const TensorOf<S>& src, index_t n, const TensorOf<D>& dst) {
   if constexpr (std::is_same_v<S, D>) {
     Kokkos::deep_copy(first_configs(dst, n), first_configs(src, n));
   } else {
-    const index_t V = index_t(src.extent(2));
+    // The first n configs of a LayoutRight tensor are one contiguous block.
+    const index_t count = n * index_t(src.extent(1) * src.extent(2));
+    const S* from = src.data();
+    D* to = dst.data();
     Kokkos::parallel_for(
-        "flow.net.convert", batch_site_policy(n, index_t(src.extent(1)) * V),
-        KOKKOS_LAMBDA(index_t b, index_t i) { dst(b, i / V, i % V) = D(src(b, i / V, i % V)); });
+        "flow.net.convert", Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<index_t>>(0, count),
+        KOKKOS_LAMBDA(index_t i) { to[i] = D(from[i]); });
   }
 }
 

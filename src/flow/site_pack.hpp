@@ -31,6 +31,7 @@ namespace {
 
 #if defined(__GNUC__) && !defined(__CUDACC__) && !defined(__HIPCC__) && \
     !defined(SYCL_LANGUAGE_VERSION) && !defined(FLOWLAT_PLAIN_SITE_PACKS)
+#define FLOWLAT_SITE_PACK_VECTORS  // SitePack::v is a GCC vector
 // Bytes of one SIMD register: a pack holds 2 doubles or 4 floats with SSE2,
 // 4 or 8 with AVX, 8 or 16 with AVX-512. Kernels are also built on packs of
 // half that (kHalfVectorBytes, at least 16): a lattice row of 8 sites fills
