@@ -1,19 +1,28 @@
 #!/usr/bin/python3
 """flowlat against the PyTorch reference (bench/torch_reference.py), side by side.
 
-Issue 3, "Performance": on this machine, 1 PyTorch thread against 1 flowlat
-MPI rank and 2 threads against 2 ranks, the same flow (tutorial point of
-arXiv:2101.08176: 8x8, m^2 = -4, lambda = 8, 16 affine couplings, hidden 8,8,
-kernel 3, Adam lr 1e-3, batch 64, float64), measured one after another (never
-concurrently), with the ratios
+Issues 3 and 9, "Performance" / "Measure": on this machine, 1 PyTorch thread
+against 1 flowlat MPI rank and 2 threads against 2 ranks, the same flow
+(tutorial point of arXiv:2101.08176: 8x8, m^2 = -4, lambda = 8, 16 affine
+couplings, hidden 8,8, kernel 3, Adam lr 1e-3, batch 64), measured one after
+another (never concurrently), each side as its users run it by default:
+PyTorch in float32 (--torch-dtype), flowlat at its default flow.precision =
+float32 (--flowlat-precision), and `flowlat sample` with sample.save_every = 1
+(every chain element's configuration and observables measured and written;
+--sample-save-every), with the ratios
 
   * training steps/s      (flowlat / PyTorch; target >= 3 per core)
-  * proposals/s           (flowlat / PyTorch; target >= 5 per core)
+  * proposals/s           (flowlat `sample` / PyTorch's bare batched proposals,
+                           and / PyTorch proposals + MH + chain stored in memory;
+                           target >= 5 per core)
   * time to reach the same ESS/N (PyTorch wall time / flowlat wall time)
 
 and the quality after the training budget: ESS/N and MH acceptance of a fresh
-independence-MH chain on both sides.  Meaning of every figure and how to read
-the ratios: bench/README_torch.md.
+independence-MH chain on both sides.  The crosscheck (the PyTorch flow in
+float64 loaded with flowlat's trained parameters recomputes the log-weights of
+a `flowlat sample` run with flow.precision = float64, to 1e-10) checks that
+both compute the same function, whatever precision is timed.  Meaning of every
+figure and how to read the ratios: bench/README_torch.md.
 
     bench/compare_torch.py --quick        # a few minutes: 200 steps, short runs
     bench/compare_torch.py                # full: the 2500-step budget (see README)
@@ -103,6 +112,14 @@ def assumed_peak_gflops_per_core(info):
     return mhz * 1e-3 * fpc, mhz * 1e-3 * 4
 
 
+def peak_for(dp_peak, dtype):
+    """A double-precision peak for the given precision: float32 does twice
+    the flop per SIMD instruction."""
+    if dp_peak is None:
+        return None
+    return dp_peak * (2 if dtype == "float32" else 1)
+
+
 # ----------------------------------------------------------------------------
 # Running one side
 
@@ -186,34 +203,55 @@ class Sides:
         model = self.path(f"flowlat_{n}.model.h5")
         cmd = self.mpi(n) + [a.flowlat, "train", "--config", "inputs/phi4_train.ini",
                              f"--train.steps={a.steps}", f"--flow.model={model}",
+                             f"--flow.precision={a.flowlat_precision}",
                              f"--run.seed={a.flowlat_seed}", "--run.overwrite=true"]
         out, info = run_measured(cmd, self.flowlat_env(), self.path(f"flowlat_train_{n}.log"),
-                                 f"flowlat train, {n} rank(s), {a.steps} steps")
+                                 f"flowlat train, {n} rank(s), {a.steps} steps, "
+                                 f"{a.flowlat_precision}")
         m = re.search(r"flowlat train: (\d+) steps in ([\d.]+) s \(([\d.]+) steps/s\)", out)
         with h5py.File(model, "r") as f:
             h = f["training/history"]
             hist = dict(step=h["step"][:].tolist(), loss=h["loss"][:].tolist(),
                         ess=h["ess"][:].tolist(), wall_time=h["wall_time"][:].tolist())
-        info.update(model=model, printed_steps_per_s=float(m.group(3)) if m else None)
+        info.update(model=model, printed_steps_per_s=float(m.group(3)) if m else None,
+                    precision=a.flowlat_precision)
         return hist, info
 
-    def flowlat_sample(self, n, model, proposals, thermalization, save_every, tag):
+    def flowlat_sample(self, n, model, proposals, thermalization, save_every, tag,
+                       precision=None):
         a = self.a
+        precision = precision or a.flowlat_precision
         output = self.path(f"flowlat_{tag}_{n}.h5")
+        # inputs/phi4_sample.ini is set up for the default (Z2-equivariant)
+        # architecture; the tutorial model of inputs/phi4_train.ini, which
+        # the PyTorch reference implements, has flow.equivariance = none
         cmd = self.mpi(n) + [a.flowlat, "sample", "--config", "inputs/phi4_sample.ini",
+                             "--flow.equivariance=none",
                              f"--flow.model={model}", f"--run.output={output}",
                              f"--sample.proposals={proposals}",
                              f"--sample.thermalization={thermalization}",
                              f"--sample.save_every={save_every}",
                              f"--sample.batch={a.sample_batch}",
+                             f"--flow.precision={precision}",
                              f"--run.seed={a.flowlat_seed + 1}", "--run.overwrite=true"]
         out, info = run_measured(cmd, self.flowlat_env(), self.path(f"flowlat_{tag}_{n}.log"),
                                  f"flowlat sample ({tag}), {n} rank(s), "
-                                 f"{thermalization} + {proposals} proposals")
+                                 f"{thermalization} + {proposals} proposals, "
+                                 f"save_every {save_every}, {precision}")
         # the last progress line: all proposals (thermalization included) over
-        # the time since the sampling loop began (after setup and file creation)
+        # the time since the sampling loop began (after setup and file
+        # creation): proposals, MH, per-element records, and every
+        # save_every-th element's observables and configuration written
         rates = re.findall(r"\[sample\] (\d+)/(\d+) prop .*?([\d.]+) prop/s", out)
         info["proposals_per_s"] = float(rates[-1][2]) if rates else None
+        # flowlat's own summary figure: the same loop plus the end-of-run
+        # analysis (Gamma method per observable) and closing the file
+        m = re.search(r"flowlat sample: done in ([\d.]+) s \(([\d.]+) proposals/s\)", out)
+        info["done_in_proposals_per_s"] = float(m.group(2)) if m else None
+        # end to end: the whole command (mpiexec, start-up, model load, file
+        # creation, sampling, summary) as a user waits for it
+        info["end_to_end_proposals_per_s"] = (proposals + thermalization) / info["wall_s"]
+        info.update(precision=precision, save_every=save_every)
         with h5py.File(output, "r") as f:
             s = f["ensemble/summary"].attrs
             info.update(acceptance=float(s["acceptance"]),
@@ -227,6 +265,7 @@ class Sides:
         a = self.a
         hist_path = self.path(f"torch_{n}.history.json")
         cmd = [PYTHON, TORCH_REF, "--mode", "train", "--threads", str(n),
+               "--dtype", a.torch_dtype,
                "--steps", str(a.steps), "--seed", str(a.torch_seed),
                "--history-out", hist_path, "--ess-window", str(a.ess_window),
                "--ess-target", str(max(a.ess_targets)),
@@ -234,7 +273,8 @@ class Sides:
                "--final-thermalization", str(a.thermalization),
                "--sample-batch", str(a.sample_batch)]
         out, info = run_measured(cmd, self.torch_env(n), self.path(f"torch_train_{n}.log"),
-                                 f"PyTorch train, {n} thread(s), {a.steps} steps")
+                                 f"PyTorch train, {n} thread(s), {a.steps} steps, "
+                                 f"{a.torch_dtype}")
         res = last_json(out)
         with open(hist_path) as f:
             hist = json.load(f)
@@ -245,20 +285,23 @@ class Sides:
     def torch_proposals(self, n):
         a = self.a
         cmd = [PYTHON, TORCH_REF, "--mode", "bench", "--threads", str(n),
-               "--figures", "proposals_per_s", "--sample-batch", str(a.sample_batch),
+               "--dtype", a.torch_dtype,
+               "--figures", "proposals_per_s,chain_per_s",
+               "--sample-batch", str(a.sample_batch),
                "--bench-seconds", str(a.torch_bench_seconds),
                "--bench-reps", str(a.reps), "--warmup-seconds", "1",
                "--seed", str(a.torch_seed)]
         out, info = run_measured(cmd, self.torch_env(n), self.path(f"torch_bench_{n}.log"),
-                                 f"PyTorch proposals bench, {n} thread(s)")
+                                 f"PyTorch proposals bench, {n} thread(s), {a.torch_dtype}")
         res = last_json(out)
         rates = sorted(r["rate"] for r in res["reps"]["proposals_per_s"])
-        info.update(result=res, rates=rates)
+        chain_rates = sorted(r["rate"] for r in res["reps"]["chain_per_s"])
+        info.update(result=res, rates=rates, chain_rates=chain_rates)
         return info
 
-    def torch_crosscheck(self, model, ensemble):
+    def torch_crosscheck(self, model, ensemble, tolerance):
         cmd = [PYTHON, TORCH_REF, "--mode", "crosscheck", "--model", model,
-               "--ensemble", ensemble]
+               "--ensemble", ensemble, "--tolerance", f"{tolerance:g}"]
         p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, env=self.torch_env(1))
         try:
@@ -358,12 +401,20 @@ def print_table(results, a):
         rows.append((name, "", "", "", ""))
         fs, ts = fl["training"]["steps_per_s"], to["training"]["steps_per_s"]
         rows.append(("  training steps/s", fmt(fs), fmt(ts), fmt(ratio(fs, ts)) + "x", ">= 3x"))
+        se = fl["proposals"]["save_every"]
         fp, tp = fl["proposals"]["best"], to["proposals"]["best"]
-        rows.append(("  proposals/s (best)", fmt(fp, ".0f"), fmt(tp, ".0f"),
-                     fmt(ratio(fp, tp)) + "x", ">= 5x"))
+        rows.append((f"  proposals/s (best): sample save_every={se} / bare",
+                     fmt(fp, ".0f"), fmt(tp, ".0f"), fmt(ratio(fp, tp)) + "x", ">= 5x"))
         fpm, tpm = fl["proposals"]["median"], to["proposals"]["median"]
         rows.append(("  proposals/s (median)", fmt(fpm, ".0f"), fmt(tpm, ".0f"),
                      fmt(ratio(fpm, tpm)) + "x", ""))
+        tc = to["chain"]["best"]
+        rows.append(("  ... PyTorch + MH + chain kept in memory (best)", fmt(fp, ".0f"),
+                     fmt(tc, ".0f"), fmt(ratio(fp, tc)) + "x", ""))
+        rows.append(("  flowlat 'done in' rate (+ analysis, close)",
+                     fmt(fl["proposals"]["done_in_best"], ".0f"), "", "", ""))
+        rows.append(("  flowlat end to end (whole command)",
+                     fmt(fl["proposals"]["end_to_end_best"], ".0f"), "", "", ""))
         for t in a.ess_targets:
             k = f"{t:g}"
             f_hit, t_hit = fl["time_to_ess"][k], to["time_to_ess"][k]
@@ -383,26 +434,28 @@ def print_table(results, a):
         rows.append(("  conv GFLOP/s in proposals",
                      fmt(fl["conv_gflops_in_proposals"], ".2f"),
                      fmt(to["conv_gflops_in_proposals"], ".2f"), "", "(lower bound)"))
+        pct = lambda g, pk: None if g is None or not pk else g / int(n) / pk * 100
         pk = results["peak_gflops_per_core"]
         if pk:
-            rows.append((f"  ... per core, fraction of {pk:.1f} GFLOP/s",
-                         fmt(fl["conv_gflops_in_proposals"] / int(n) / pk * 100, ".1f") + " %",
-                         fmt(to["conv_gflops_in_proposals"] / int(n) / pk * 100, ".1f") + " %",
-                         "", ""))
+            pf, pt = peak_for(pk, fl["precision"]), peak_for(pk, to["precision"])
+            rows.append((f"  ... per core, fraction of the assumed peak ({pf:.0f} | {pt:.0f} "
+                         f"GFLOP/s)",
+                         fmt(pct(fl["conv_gflops_in_proposals"], pf), ".1f") + " %",
+                         fmt(pct(to["conv_gflops_in_proposals"], pt), ".1f") + " %", "", ""))
         p2 = results["peak_gflops_per_core_sse2"]
         if p2:
-            rows.append((f"  ... per core, of 4 flop/cycle x nominal clock {p2:.1f} GFLOP/s"
-                         " (SSE2 add+mul; turbo and a third port reach ~17)",
-                         fmt(fl["conv_gflops_in_proposals"] / int(n) / p2 * 100, ".1f") + " %",
-                         fmt(to["conv_gflops_in_proposals"] / int(n) / p2 * 100, ".1f") + " %",
-                         "", ""))
+            pf, pt = peak_for(p2, fl["precision"]), peak_for(p2, to["precision"])
+            rows.append((f"  ... per core, of the SSE2 peak (add+mul x nominal clock: "
+                         f"{pf:.0f} | {pt:.0f} GFLOP/s)",
+                         fmt(pct(fl["conv_gflops_in_proposals"], pf), ".1f") + " %",
+                         fmt(pct(to["conv_gflops_in_proposals"], pt), ".1f") + " %", "", ""))
         busy = [x["other_processes_cores"] for x in r["runs"]
                 if x.get("other_processes_cores") is not None]
         rows.append(("  max other-process load", fmt(max(busy) if busy else None), "", "",
                      "cores; > 0.15: contended"))
-    w = [max(len(str(row[i])) for row in rows + [("", "flowlat", "PyTorch", "ratio", "target")])
-         for i in range(5)]
-    head = ("", "flowlat", "PyTorch", "ratio", "target")
+    head = ("", f"flowlat {results['flowlat_precision']}",
+            f"PyTorch {results['torch_dtype']}", "ratio", "target")
+    w = [max(len(str(row[i])) for row in rows + [head]) for i in range(5)]
     line = lambda r: "  ".join(str(r[i]).ljust(w[i]) if i == 0 else str(r[i]).rjust(w[i])
                                for i in range(5))
     print()
@@ -440,12 +493,32 @@ def parse_args(argv=None):
     p.add_argument("--sample-batch", type=int, default=256,
                    help="proposals per block on both sides (sample.batch)")
     p.add_argument("--bench-proposals", type=int, default=None,
-                   help="flowlat proposals per proposals/s run (default 20000, "
-                        "--quick 5000)")
+                   help="flowlat proposals per proposals/s run (default 50000, "
+                        "--quick 10000; at float32 and save_every = 1 a run of 50000 "
+                        "takes ~5-10 s on one core)")
     p.add_argument("--reps", type=int, default=None,
                    help="repetitions of each proposals/s measurement (default 3, --quick 1)")
     p.add_argument("--torch-bench-seconds", type=float, default=None,
                    help="seconds per PyTorch proposals repetition (default 5, --quick 2)")
+    p.add_argument("--torch-dtype", choices=["float32", "float64"], default="float32",
+                   help="PyTorch's precision (torch_reference.py --dtype) for training "
+                        "and proposals; default float32, as PyTorch users run it")
+    p.add_argument("--flowlat-precision", choices=["float32", "float64"], default="float32",
+                   help="flowlat's flow.precision for train and the timed samples "
+                        "(--flow.precision=...); default float32, flowlat's default")
+    p.add_argument("--sample-save-every", type=int, default=1,
+                   help="sample.save_every of the timed flowlat proposals/s runs: 1 "
+                        "(default) measures and writes every chain element, as a user "
+                        "runs it; 0 = the number of proposals (the figure of the "
+                        "2026-11-29 comparison: no per-element observables or "
+                        "configuration writes)")
+    p.add_argument("--crosscheck-proposals", type=int, default=2000,
+                   help="proposals of the float64 flowlat sample the crosscheck "
+                        "compares (when --flowlat-precision is float32; otherwise the "
+                        "quality sample)")
+    p.add_argument("--float32-tolerance", type=float, default=1e-5,
+                   help="relative tolerance of the second crosscheck: the float32 "
+                        "quality sample against PyTorch float64")
     p.add_argument("--flowlat-seed", type=int, default=1)
     p.add_argument("--torch-seed", type=int, default=1234)
     p.add_argument("--torch-blas-dir", default=None,
@@ -457,8 +530,9 @@ def parse_args(argv=None):
                    help="mpiexec --bind-to value ('' for OpenMPI's default); "
                         "default none, as PyTorch's threads are not bound")
     p.add_argument("--peak-gflops-per-core", type=float, default=None,
-                   help="the core's double-precision peak; default: assumed from "
-                        "/proc/cpuinfo (nominal clock x widest SIMD, 2 FMA units)")
+                   help="the core's double-precision peak (float32: twice); default: "
+                        "assumed from /proc/cpuinfo (nominal clock x widest SIMD, 2 FMA "
+                        "units)")
     p.add_argument("--no-crosscheck", action="store_true",
                    help="skip the check that the PyTorch flow loaded with flowlat's "
                         "trained parameters reproduces flowlat's log-weights")
@@ -469,11 +543,13 @@ def parse_args(argv=None):
     q = a.quick
     a.steps = a.steps or (200 if q else 2500)
     a.quality_proposals = a.quality_proposals or (2000 if q else 20000)
-    a.bench_proposals = a.bench_proposals or (5000 if q else 20000)
+    a.bench_proposals = a.bench_proposals or (10000 if q else 50000)
     a.reps = a.reps or (1 if q else 3)
     a.torch_bench_seconds = a.torch_bench_seconds or (2.0 if q else 5.0)
     a.ess_targets = a.ess_targets or ("0.05,0.1" if q else "0.1,0.2,0.3")
     a.configs = [int(x) for x in a.configs.split(",") if x.strip()]
+    if a.sample_save_every < 0:
+        p.error("--sample-save-every must be >= 0")
     a.ess_targets = [float(x) for x in a.ess_targets.split(",") if x.strip()]
     a.workdir = os.path.abspath(a.workdir)
     a.flowlat = os.path.abspath(a.flowlat)
@@ -504,12 +580,16 @@ def main(argv=None):
           f"{fmt(peak, '.1f')} GFLOP/s ({'given' if peak_given else 'assumed'}), "
           f"SSE2 {fmt(peak_sse2, '.1f')}", flush=True)
     print(f"[compare] {'QUICK' if a.quick else 'FULL'}: {a.steps} training steps, "
-          f"{a.quality_proposals} quality proposals, configs {a.configs}, "
+          f"{a.quality_proposals} quality proposals, configs {a.configs}; flowlat "
+          f"flow.precision={a.flowlat_precision}, sample save_every="
+          f"{a.sample_save_every or a.bench_proposals}; PyTorch {a.torch_dtype}; "
           f"loadavg {loadavg()}", flush=True)
     t_start = time.perf_counter()
     results = dict(mode="quick" if a.quick else "full", args=vars(a), build=build, cpu=cpu,
                    peak_gflops_per_core=peak, peak_gflops_per_core_given=peak_given,
                    peak_gflops_per_core_sse2=peak_sse2, conv_flop_per_config=fl_flop,
+                   torch_dtype=a.torch_dtype, flowlat_precision=a.flowlat_precision,
+                   sample_save_every=a.sample_save_every or a.bench_proposals,
                    started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    loadavg_start=loadavg(), configs={})
     for n in a.configs:
@@ -525,26 +605,56 @@ def main(argv=None):
         runs.append(dict(fq, what="flowlat sample (quality)"))
         tres = tinfo["result"]
         # --- proposals/s
-        frates = []
+        save_every = a.sample_save_every or a.bench_proposals
+        frates, fdone, fe2e = [], [], []
         for rep in range(a.reps):
             fb = sides.flowlat_sample(n, finfo["model"], a.bench_proposals, 0,
-                                      a.bench_proposals, "proposals")
+                                      save_every, "proposals")
             runs.append(dict(fb, what=f"flowlat sample (proposals/s, rep {rep + 1})"))
             frates.append(fb["proposals_per_s"])
+            fdone.append(fb["done_in_proposals_per_s"])
+            fe2e.append(fb["end_to_end_proposals_per_s"])
         frates = sorted(x for x in frates if x is not None)
+        fdone = sorted(x for x in fdone if x is not None)
+        fe2e = sorted(fe2e)
         tb = sides.torch_proposals(n)
         runs.append(dict({k: v for k, v in tb.items() if k not in ("result",)},
                          what="torch proposals bench"))
-        trates = tb["rates"]
+        trates, tchain = tb["rates"], tb["chain_rates"]
         med = lambda v: v[len(v) // 2] if v else None
+        stores = ("every chain element's configuration (float64) and observables "
+                  "measured and written to the HDF5 file" if save_every == 1 else
+                  f"every {save_every}-th chain element's configuration and observables "
+                  f"written" + (" (none but the last: the old proposals-only figure)"
+                                if save_every >= a.bench_proposals else ""))
         fprop = dict(best=frates[-1] if frates else None, median=med(frates), all=frates,
-                     method=f"flowlat sample, {a.bench_proposals} proposals in blocks of "
-                            f"{a.sample_batch}, save_every = proposals (no per-element "
-                            f"observables), rate of the sampling loop")
+                     done_in_best=fdone[-1] if fdone else None, done_in_all=fdone,
+                     end_to_end_best=fe2e[-1] if fe2e else None, end_to_end_all=fe2e,
+                     save_every=save_every, precision=a.flowlat_precision,
+                     method=f"flowlat sample --flow.precision={a.flowlat_precision}, "
+                            f"{a.bench_proposals} proposals in blocks of {a.sample_batch}, "
+                            f"save_every = {save_every}: prior, flow, action, log-weight, "
+                            f"the MPI gather of each block to rank 0, the MH decisions, a "
+                            f"record per element (log-weight, accept flag, chain state's "
+                            f"log-weight), and {stores}; 'best'/'median': the rate of the "
+                            f"sampling loop (its last progress line); 'done_in': flowlat's "
+                            f"summary figure (also the end-of-run analysis and closing the "
+                            f"file); 'end_to_end': proposals / wall time of the command")
         tprop = dict(best=trates[-1], median=med(trates), all=trates,
-                     method=f"torch_reference.py --mode bench: blocks of {a.sample_batch} "
-                            f"(prior, flow, action, log-weight), {a.reps} reps x >= "
-                            f"{a.torch_bench_seconds} s")
+                     precision=a.torch_dtype,
+                     method=f"torch_reference.py --mode bench --dtype {a.torch_dtype}, "
+                            f"proposals_per_s: blocks of {a.sample_batch} under no_grad: "
+                            f"prior draw, flow forward (log q), action, log-weight "
+                            f"w = -S - log q; nothing stored (each block is dropped), no MH; "
+                            f"{a.reps} reps x >= {a.torch_bench_seconds} s, best and median")
+        tchainp = dict(best=tchain[-1], median=med(tchain), all=tchain,
+                       precision=a.torch_dtype,
+                       method=f"torch_reference.py --mode bench --dtype {a.torch_dtype}, "
+                              f"chain_per_s: proposals_per_s plus the independence MH "
+                              f"decisions over each block (per-proposal Python loop, as the "
+                              f"tutorial) and every chain element's configuration and "
+                              f"log-weight copied into an in-memory ring buffer; no "
+                              f"observables, no file")
         r = dict(
             flowlat=dict(
                 training=training_rates(fh),
@@ -554,6 +664,7 @@ def main(argv=None):
                              N=a.quality_proposals, thermalization=a.thermalization,
                              end_to_end_proposals_per_s=fq["proposals_per_s"]),
                 proposals=fprop,
+                precision=a.flowlat_precision,
                 conv_gflops_in_proposals=None if fprop["best"] is None
                 else fprop["best"] * fl_flop / 1e9,
                 history_source=finfo["model"] + ":/training/history"),
@@ -566,25 +677,48 @@ def main(argv=None):
                              proposals_per_s_during_final_sampling=tres[
                                  "final_proposals_per_s"]),
                 proposals=tprop,
+                chain=tchainp,
                 conv_gflops_in_proposals=tprop["best"] * fl_flop / 1e9,
-                config=tres["config"], history_source=tinfo.get("log")),
+                config=tres["config"], precision=a.torch_dtype,
+                history_source=tinfo.get("log")),
             runs=runs)
         r["ratios"] = dict(
             training_steps_per_s=ratio(r["flowlat"]["training"]["steps_per_s"],
                                        r["torch"]["training"]["steps_per_s"]),
             proposals_per_s_best=ratio(fprop["best"], tprop["best"]),
             proposals_per_s_median=ratio(fprop["median"], tprop["median"]),
+            proposals_per_s_best_vs_torch_chain=ratio(fprop["best"], tchainp["best"]),
             time_to_ess_torch_over_flowlat={
                 k: ratio(r["torch"]["time_to_ess"][k] and r["torch"]["time_to_ess"][k]["wall_s"],
                          r["flowlat"]["time_to_ess"][k] and
                          r["flowlat"]["time_to_ess"][k]["wall_s"])
                 for k in r["flowlat"]["time_to_ess"]})
         if n == a.configs[0] and not a.no_crosscheck:
-            r["crosscheck"] = sides.torch_crosscheck(finfo["model"], fq["output"])
+            # The function, not the speed: flowlat's networks in float64 against
+            # the PyTorch flow in float64, to rounding (tolerance 1e-10).  The
+            # quality sample serves when it already ran in float64; otherwise a
+            # separate float64 sample of the same model.
+            if a.flowlat_precision == "float64":
+                cc_ens = fq["output"]
+            else:
+                fc = sides.flowlat_sample(n, finfo["model"], a.crosscheck_proposals,
+                                          a.thermalization, 1, "crosscheck", "float64")
+                runs.append(dict(fc, what="flowlat sample (crosscheck, float64; not timed)"))
+                cc_ens = fc["output"]
+            r["crosscheck"] = sides.torch_crosscheck(finfo["model"], cc_ens, 1e-10)
             cc = r["crosscheck"]
-            print(f"[compare] crosscheck (PyTorch flow with flowlat's parameters "
-                  f"recomputes flowlat's log-weights): ok={cc.get('ok')}, "
-                  f"{cc.get('results')}", flush=True)
+            print(f"[compare] crosscheck (PyTorch float64 flow with flowlat's parameters "
+                  f"recomputes the log-weights of flowlat sample --flow.precision=float64, "
+                  f"tolerance 1e-10): ok={cc.get('ok')}, {cc.get('results')}", flush=True)
+            if a.flowlat_precision == "float32":
+                # and the timed precision: the float32 quality sample against the
+                # same float64 PyTorch flow, at float32 tolerance
+                r["crosscheck_float32"] = sides.torch_crosscheck(
+                    finfo["model"], fq["output"], a.float32_tolerance)
+                cc = r["crosscheck_float32"]
+                print(f"[compare] crosscheck of the float32 quality sample (PyTorch float64, "
+                      f"tolerance {a.float32_tolerance:g}): ok={cc.get('ok')}, "
+                      f"{cc.get('results')}", flush=True)
         busy = [x["other_processes_cores"] for x in runs
                 if x.get("other_processes_cores") is not None]
         r["contended"] = bool(busy) and max(busy) > 0.15
@@ -596,6 +730,19 @@ def main(argv=None):
     with open(a.json, "w") as f:
         json.dump(results, f, indent=1)
     print_table(results, a)
+    for n, r in results["configs"].items():
+        for key, what in [("crosscheck", "flowlat float64 vs PyTorch float64"),
+                          ("crosscheck_float32", "flowlat float32 vs PyTorch float64")]:
+            cc = r.get(key)
+            if cc is None:
+                continue
+            res = cc.get("results", {})
+            print(f"{key} ({what}, {n}-rank model, tolerance {res.get('tolerance')}): "
+                  f"ok={cc.get('ok')}, max |dw| {fmt(res.get('max_abs_err_log_weight'), '.2g')}"
+                  f" (relative {fmt(res.get('max_rel_err_log_weight'), '.2g')}), "
+                  f"{res.get('n_configs')} states, {res.get('n_distinct')} distinct")
+            if not cc.get("ok"):
+                print(f"WARNING: {key} failed: see the JSON")
     if any(r["contended"] for r in results["configs"].values()):
         print("WARNING: other processes used CPU during some runs (see 'max other-process "
               "load'): the timings are not reliable; rerun on a quiet machine.")

@@ -6,8 +6,9 @@
 The tutorial's U(1) model (arXiv:2101.08176): L = 8, beta = 2, 16 NCP
 couplings with 2 components, nets 2 -> 8 -> 8 -> 3, kernel 3, batch 64;
 flowlat's default training (Adam lr 5e-3, cosine, clip 5) on both sides.
-flowlat in float64 (it has no float32 flow yet), PyTorch in float32 as the
-tutorial runs it (--torch-dtype float64 for the like-for-like precision).
+Each side at its default precision, as users run it: flowlat's flow.precision
+= float32 (--flowlat-precision float64 for double networks), PyTorch in
+float32 as the tutorial runs it (--torch-dtype float64).
 For n in --configs (default 1 and 2): n MPI ranks against n PyTorch threads,
 one program at a time, each measurement --repeats times (default 2), with
 
@@ -16,17 +17,20 @@ one program at a time, each measurement --repeats times (default 2), with
   * proposals/s of `flowlat sample` as a user runs it (sample.save_every = 1:
     every chain element's configuration and observables written) and, for
     reference, with save_every = proposals (proposals, MH and records only);
-    PyTorch: batched prior + flow + action + log-weight under no_grad
-    (torch_u1_reference.py --mode bench --figures proposals_per_s);
+    PyTorch: batched prior + flow + action + log-weight under no_grad, nothing
+    stored (torch_u1_reference.py --mode bench, proposals_per_s), and the same
+    plus the MH decisions and every chain element kept in memory (chain_per_s);
   * the ratios flowlat / PyTorch for the same n, per repeat (a range);
   * the load averages before and after every run and the CPU cores other
     processes used meanwhile (> 0.15: contended, the timings are not reliable).
 
 Then (--no-check to skip) torch_u1_reference.py --mode check on the model
-the 1-rank flowlat training wrote and the save_every = 1 sample of it: the
-PyTorch flow with flowlat's parameters recomputes flowlat's log-weights.
+the 1-rank flowlat training wrote and a save_every = 1 sample of it made with
+flow.precision = float64 (not timed): the PyTorch flow in float64 with
+flowlat's parameters recomputes flowlat's log-weights to 1e-10 (the function,
+not the speed; a float32 sample agrees only to float32 rounding).
 
-    /usr/bin/python3 bench/compare_torch_u1.py            # ~7-11 min on 2 cores
+    /usr/bin/python3 bench/compare_torch_u1.py            # ~6-10 min on 2 cores
     /usr/bin/python3 bench/compare_torch_u1.py --quick    # ~2-3 min: everything once, short
 
 Writes runs/compare_torch_u1/compare_torch_u1[_quick].json (every command,
@@ -141,6 +145,7 @@ class Runner:
         cmd = self.mpi(n) + [a.flowlat, "train", "--config", "inputs/u1_train.ini",
                              f"--train.steps={a.steps}", f"--flow.model={model}",
                              f"--train.log_every={max(1, a.steps // 5)}",
+                             f"--flow.precision={a.flowlat_precision}",
                              "--run.overwrite=true", "--run.seed=1"]
         self.measured(cmd, self.flowlat_env(), f"flowlat_train_{n}_r{rep}.log",
                       f"flowlat train, {n} rank(s), {a.steps} steps", n=n, rep=rep,
@@ -172,29 +177,36 @@ class Runner:
                     steps_per_s_second_half=(len(wall) - k) / (wall[-1] - wall[k - 1]),
                     final_ess_mean_last_50=sum(ess[-50:]) / len(ess[-50:]))
 
-    def flowlat_sample(self, n, rep, model, save_every, tag):
+    def flowlat_sample(self, n, rep, model, save_every, tag, precision=None, proposals=None):
         a = self.a
+        precision = precision or a.flowlat_precision
         out_file = self.path(f"flowlat_{tag}_{n}_r{rep}.h5")
-        N = a.proposals
+        N = proposals or a.proposals
         cmd = self.mpi(n) + [a.flowlat, "sample", "--config", "inputs/u1_sample.ini",
                              f"--flow.model={model}", f"--run.output={out_file}",
                              f"--sample.proposals={N}", "--sample.thermalization=100",
                              f"--sample.save_every={save_every if save_every else N}",
-                             "--sample.batch=256", "--run.overwrite=true"]
+                             "--sample.batch=256", f"--flow.precision={precision}",
+                             "--run.overwrite=true"]
         out, info = self.measured(cmd, self.flowlat_env(), f"flowlat_{tag}_{n}_r{rep}.log",
-                                  f"flowlat sample ({tag}), {n} rank(s), 100 + {N}",
-                                  n=n, rep=rep, what=f"flowlat sample {tag}")
+                                  f"flowlat sample ({tag}), {n} rank(s), 100 + {N}, "
+                                  f"{precision}", n=n, rep=rep, what=f"flowlat sample {tag}")
         m = re.search(r"flowlat sample: done in ([\d.]+) s \(([\d.]+) proposals/s\)", out)
+        loop = re.findall(r"\[sample\] (\d+)/(\d+) prop .*?([\d.]+) prop/s", out)
         with h5py.File(out_file, "r") as f:
             acc = float(f["ensemble/summary"].attrs["acceptance"])
+        # proposals_per_s: flowlat's own summary figure (the sampling loop, the
+        # end-of-run analysis and closing the file); loop_proposals_per_s: its
+        # last progress line (the loop alone, as compare_torch.py's headline)
         return dict(proposals_per_s=float(m.group(2)) if m else None,
+                    loop_proposals_per_s=float(loop[-1][2]) if loop else None,
                     end_to_end_per_s=(N + 100) / info["wall_s"], acceptance=acc,
-                    output=out_file)
+                    output=out_file, precision=precision)
 
     def torch_proposals(self, n, rep):
         a = self.a
         cmd = [PYTHON, REF, "--mode", "bench", "--threads", str(n), "--dtype", a.torch_dtype,
-               "--figures", "proposals_per_s", "--sample-batch", "256",
+               "--figures", "proposals_per_s,chain_per_s", "--sample-batch", "256",
                "--bench-seconds", str(a.torch_bench_seconds), "--bench-reps", "3",
                "--warmup-seconds", "1"]
         out, _ = self.measured(cmd, self.torch_env(n), f"torch_bench_{n}_r{rep}.log",
@@ -202,7 +214,9 @@ class Runner:
                                what="torch proposals")
         res = last_json(out)
         return dict(proposals_per_s=res["results"]["proposals_per_s"],
-                    proposals_per_s_median=res["results_median"]["proposals_per_s"])
+                    proposals_per_s_median=res["results_median"]["proposals_per_s"],
+                    chain_per_s=res["results"]["chain_per_s"],
+                    chain_per_s_median=res["results_median"]["chain_per_s"])
 
     def check(self, model, ensemble):
         cmd = [PYTHON, REF, "--mode", "check", "--model", model, "--ensemble", ensemble]
@@ -232,10 +246,16 @@ def parse_args(argv=None):
     p.add_argument("--configs", default="1,2", help="ranks = threads, comma-separated")
     p.add_argument("--steps", type=int, default=None, help="training steps (default 500)")
     p.add_argument("--proposals", type=int, default=None,
-                   help="proposals per flowlat sample run (default 5000)")
+                   help="proposals per flowlat sample run (default 20000: ~5 s at "
+                        "float32; 5000 before issue 9)")
     p.add_argument("--repeats", type=int, default=None, help="default 2")
     p.add_argument("--torch-bench-seconds", type=float, default=None, help="default 4")
     p.add_argument("--torch-dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--flowlat-precision", choices=["float32", "float64"], default="float32",
+                   help="flowlat's flow.precision for train and the timed samples "
+                        "(default float32, flowlat's default)")
+    p.add_argument("--check-proposals", type=int, default=2000,
+                   help="proposals of the float64 flowlat sample the check compares")
     p.add_argument("--mpiexec", default="mpiexec")
     p.add_argument("--no-check", action="store_true")
     p.add_argument("--workdir", default=os.path.join(ROOT, "runs", "compare_torch_u1"))
@@ -243,7 +263,7 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     q = a.quick
     a.steps = a.steps or (100 if q else 500)
-    a.proposals = a.proposals or (1000 if q else 5000)
+    a.proposals = a.proposals or (1000 if q else 20000)
     a.repeats = a.repeats or (1 if q else 2)
     a.torch_bench_seconds = a.torch_bench_seconds or (2.0 if q else 4.0)
     a.configs = [int(x) for x in a.configs.split(",") if x.strip()]
@@ -264,9 +284,11 @@ def main(argv=None):
     print(f"[u1] flowlat {build.get('version')} {build.get('CMAKE_BUILD_TYPE')} "
           f"native={build.get('FLOWLAT_NATIVE_ARCH')}, source {build.get('source_head')}; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus; "
-          f"{a.steps} steps, {a.proposals} proposals, {a.repeats} repeat(s), PyTorch "
-          f"{a.torch_dtype}; loadavg {loadavg()}", flush=True)
-    results = dict(args=vars(a), build=build,
+          f"{a.steps} steps, {a.proposals} proposals, {a.repeats} repeat(s), flowlat "
+          f"flow.precision={a.flowlat_precision}, PyTorch {a.torch_dtype}; "
+          f"loadavg {loadavg()}", flush=True)
+    results = dict(args=vars(a), build=build, flowlat_precision=a.flowlat_precision,
+                   torch_dtype=a.torch_dtype,
                    started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    loadavg_start=loadavg(), configs={}, runs=r.runs)
     t_start = time.perf_counter()
@@ -283,13 +305,21 @@ def main(argv=None):
             one["ratios"] = dict(
                 training_steps_per_s=ft["steps_per_s"] / tt["steps_per_s"],
                 proposals_save1=(fs1["proposals_per_s"] or 0) / tp["proposals_per_s"],
-                proposals_saveN=(fsN["proposals_per_s"] or 0) / tp["proposals_per_s"])
+                proposals_saveN=(fsN["proposals_per_s"] or 0) / tp["proposals_per_s"],
+                proposals_save1_vs_torch_chain=(fs1["proposals_per_s"] or 0)
+                / tp["chain_per_s"])
             reps.append(one)
             if n == a.configs[0] and rep == 0 and not a.no_check:
-                cc = r.check(ft["model"], fs1["output"])
+                if a.flowlat_precision == "float64":
+                    ens = fs1["output"]
+                else:   # the function, not the speed: a float64 sample, not timed
+                    ens = r.flowlat_sample(n, rep, ft["model"], 1, "check", "float64",
+                                           a.check_proposals)["output"]
+                cc = r.check(ft["model"], ens)
                 results["check"] = cc
                 print(f"[u1] check (PyTorch float64 flow with flowlat's trained parameters "
-                      f"recomputes its log-weights): ok={cc.get('ok')}, {cc.get('results')}",
+                      f"recomputes the log-weights of a flowlat sample with "
+                      f"flow.precision=float64): ok={cc.get('ok')}, {cc.get('results')}",
                       flush=True)
         results["configs"][str(n)] = reps
         with open(a.json, "w") as f:
@@ -299,7 +329,8 @@ def main(argv=None):
     with open(a.json, "w") as f:
         json.dump(results, f, indent=1)
 
-    rows = [("figure", "n", "flowlat", "PyTorch " + a.torch_dtype, "ratio")]
+    rows = [("figure", "n", "flowlat " + a.flowlat_precision, "PyTorch " + a.torch_dtype,
+             "ratio")]
     for n, reps in results["configs"].items():
         g = lambda *k: [x for x in (_dig(rep, k) for rep in reps)]
         rows += [
@@ -314,6 +345,10 @@ def main(argv=None):
              span(g("flowlat_sample_saveN", "proposals_per_s"), ".0f"),
              span(g("torch_proposals", "proposals_per_s"), ".0f"),
              span(g("ratios", "proposals_saveN"), ".2f") + "x"),
+            ("save_every=1 vs PyTorch + MH + chain in memory", n,
+             span(g("flowlat_sample_save1", "proposals_per_s"), ".0f"),
+             span(g("torch_proposals", "chain_per_s"), ".0f"),
+             span(g("ratios", "proposals_save1_vs_torch_chain"), ".2f") + "x"),
         ]
     w = [max(len(str(row[i])) for row in rows) for i in range(5)]
     print()

@@ -24,12 +24,17 @@ Conventions (docs: /work/shared/PHYSICS.md, bench/README_torch.md):
   * Log-weight w = -S - log q;  ESS/N = (sum e^w)^2 / (N sum e^{2w}).
   * Independence Metropolis-Hastings: accept phi' with min(1, exp(w' - w)).
 
-Modes: bench (throughput figures), train (2500-step reverse-KL training with
-ESS/N, time-to-ESS target, final ESS/N and MH acceptance), check (self-tests:
-invertibility, log det vs brute-force Jacobian, action vs the (phi(x+mu)-phi(x))^2
-form), crosscheck (loads a flowlat model file and recomputes the log-weights
-flowlat's `sample` wrote: the same architecture, parameter layout, masks and
-action, to rounding).  Every mode prints a single JSON line last.
+Modes: bench (throughput figures; proposals_per_s: prior + flow + action +
+log-weight per block, nothing stored; chain_per_s: the same plus the
+independence MH decisions and every chain element kept in memory,
+mh_chain.py), train (2500-step reverse-KL training with ESS/N, time-to-ESS
+target, final ESS/N and MH acceptance), check (self-tests: invertibility, log
+det vs brute-force Jacobian, action vs the (phi(x+mu)-phi(x))^2 form),
+crosscheck (loads a flowlat model file into a float64 flow and recomputes the
+log-weights flowlat's `sample` wrote: the same architecture, parameter layout,
+masks and action, to rounding when that sample ran with flow.precision =
+float64; --tolerance).  --dtype float32 (default) or float64 for bench and
+train.  Every mode prints a single JSON line last.
 Side by side with flowlat: bench/compare_torch.py; bench/README_torch.md.
 """
 
@@ -44,6 +49,7 @@ import torch
 import torch.nn as nn
 
 from machine_state import loadavg, system_busy_seconds
+from mh_chain import InMemoryChain
 
 # ----------------------------------------------------------------------------
 # Physics
@@ -222,7 +228,10 @@ def parse_args(argv=None):
                    help="train: training steps (default 2500); bench: ignored")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=1234)
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float32",
+                   help="bench and train: the flow's precision; float32 (default "
+                        "since issue 9) as PyTorch users run it; check and "
+                        "crosscheck always run float64")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--ess-target", type=float, default=0.3,
                    help="train: report when the ESS/N of the batch, averaged "
@@ -245,12 +254,22 @@ def parse_args(argv=None):
     p.add_argument("--figures", type=str,
                    default="forward_per_s,forward_backward_per_s,"
                            "train_steps_per_s,proposals_per_s",
-                   help="bench: comma-separated figures to measure")
+                   help="bench: comma-separated figures to measure; also "
+                        "chain_per_s (proposals_per_s plus the independence MH "
+                        "decisions and every chain element's configuration and "
+                        "log-weight stored in memory, as a sampling run does)")
     p.add_argument("--model", type=str, default=None,
                    help="crosscheck: a flowlat model file (flowlat train)")
     p.add_argument("--ensemble", type=str, default=None,
                    help="crosscheck: a flowlat sample output made with that "
                         "model (sample.save_every = 1)")
+    p.add_argument("--tolerance", type=float, default=1e-10,
+                   help="crosscheck: largest relative error of the log-weights "
+                        "(|dw| / max(1, max|w|)) and largest error of phi after "
+                        "inverse + forward that pass; 1e-10 checks a float64 "
+                        "flowlat run (flow.precision = float64) to rounding; a "
+                        "float32 run (the default precision) agrees to ~5e-7 "
+                        "relative, use e.g. 1e-5 for it")
     p.add_argument("--bench-seconds", type=float, default=2.0,
                    help="bench: seconds per repetition of each figure")
     p.add_argument("--bench-reps", type=int, default=5,
@@ -392,9 +411,22 @@ def run_bench(a):
             w = -phi4_action(phi, a.m2, a.lam) - logq
             w.sum().item()   # force completion (no-op on CPU, kept honest)
 
+    # chain_per_s: the proposals as above plus what a sampling run does with
+    # them: the independence MH decisions over the block and every chain
+    # element's configuration and log-weight stored in memory (mh_chain.py;
+    # no observables, no file).
+    chain_keeper = InMemoryChain(P, (a.L,) * a.d, dtype, a.seed + 2)
+
+    def chain():
+        with torch.no_grad():
+            z = flow.prior_sample(P, dtype)
+            phi, logq = flow(z)
+            chain_keeper.offer(phi, -phi4_action(phi, a.m2, a.lam) - logq)
+
     figures = [f.strip() for f in a.figures.split(",") if f.strip()]
     known = dict(forward_per_s=forward, forward_backward_per_s=forward_backward,
-                 train_steps_per_s=train_step, proposals_per_s=proposals)
+                 train_steps_per_s=train_step, proposals_per_s=proposals,
+                 chain_per_s=chain)
     for f in figures:
         if f not in known:
             sys.exit(f"--figures: unknown figure '{f}' (known: {', '.join(known)})")
@@ -410,7 +442,7 @@ def run_bench(a):
         fn = known[name]
         reps = time_rate(fn, a.warmup, a.warmup_seconds, a.bench_seconds,
                          a.bench_reps)
-        scale = P if name == "proposals_per_s" else 1   # configurations / s
+        scale = P if name in ("proposals_per_s", "chain_per_s") else 1   # configurations / s
         rates = sorted(r["rate"] * scale for r in reps)
         bestrep = max(reps, key=lambda r: r["rate"])
         res[name] = rates[-1]
@@ -437,6 +469,8 @@ def run_bench(a):
     if contended:
         print("# WARNING: other processes used CPU during a best repetition: "
               "the machine was busy, the figures are not reliable", flush=True)
+    if chain_keeper.offered:
+        res["chain_acceptance_untrained_flow"] = chain_keeper.acceptance()
     out = dict(mode="bench", config=config_dict(a, flow), results=res,
                results_median=med, reps=allr, contended=contended,
                loadavg_start=load_start, loadavg_end=load_end,
@@ -606,18 +640,44 @@ def flow_from_flowlat_model(path):
         at = {k: m.attrs[k] for k in m.attrs}
         params = m["parameters"][:]
         blocks = {k: tuple(int(x) for x in v) for k, v in m["blocks"].attrs.items()}
+        # current files: the flow.* keys in /model/architecture and one
+        # description per layer in /model/layers; older ones (before the
+        # architecture group): n_layers, hidden, ... as /model attributes
+        arch = ({k: _attr_str(v) for k, v in m["architecture"].attrs.items()}
+                if "architecture" in m else None)
+        layers = ({k: _attr_str(v) for k, v in m["layers"].attrs.items()}
+                  if "layers" in m else None)
     shape = [int(x) for x in _attr_str(at["lattice.shape"]).split(",")]
     if len(set(shape)) != 1:
         raise SystemExit(f"{path}: only L^d lattices are supported here, got {shape}")
-    for key, want in [("equivariance", "none"), ("coupling", "affine"),
-                      ("hidden_activation", "leaky_relu"), ("final_activation", "tanh"),
-                      ("theory.name", "phi4")]:
-        if _attr_str(at[key]) != want:
-            raise SystemExit(f"{path}: {key} = {_attr_str(at[key])}, this reference "
-                             f"implements {want} only")
+    if _attr_str(at["theory.name"]) != "phi4":
+        raise SystemExit(f"{path}: theory.name = {_attr_str(at['theory.name'])}, "
+                         f"this reference implements phi4 only")
+    if arch is not None:
+        want = [("flow.equivariance", "none"), ("flow.coupling", "affine"),
+                ("flow.activation", "leaky_relu"), ("flow.final_tanh", "true")]
+        get = arch.get
+        hidden_s, n_layers_s, kernel_s = arch["flow.hidden"], arch["flow.layers"], \
+            arch["flow.kernel"]
+    else:
+        want = [("equivariance", "none"), ("coupling", "affine"),
+                ("hidden_activation", "leaky_relu"), ("final_activation", "tanh")]
+        get = lambda k: _attr_str(at[k]) if k in at else None
+        hidden_s, n_layers_s, kernel_s = (_attr_str(at["hidden"]), _attr_str(at["n_layers"]),
+                                          _attr_str(at["kernel"]))
+    for key, value in want:
+        if get(key) != value:
+            raise SystemExit(f"{path}: {key} = {get(key)}, this reference implements "
+                             f"{value} only")
     L, d = shape[0], len(shape)
-    hidden = [int(x) for x in _attr_str(at["hidden"]).split(",") if x.strip()]
-    n_layers, kernel = int(at["n_layers"]), int(at["kernel"])
+    hidden = [int(x) for x in hidden_s.split(",") if x.strip()]
+    n_layers, kernel = int(n_layers_s), int(kernel_s)
+    if layers is not None:   # the masks flowlat used are the ones built here
+        for k in range(n_layers):
+            expect = f"affine: checkerboard, frozen parity {k % 2}"
+            if layers.get(f"layer{k}") != expect:
+                raise SystemExit(f"{path}: layer{k} = {layers.get(f'layer{k}')!r}, this "
+                                 f"reference builds {expect!r}")
     torch.set_default_dtype(torch.float64)
     flow = Flow(L, d, n_layers, hidden, kernel, torch.float64)
     used = 0
@@ -636,6 +696,20 @@ def flow_from_flowlat_model(path):
     if used != params.size or used != len(params):
         raise SystemExit(f"{path}: {params.size} parameters, {used} mapped")
     return flow, float(at["theory.m2"]), float(at["theory.lambda"])
+
+
+def ensemble_flow_precision(f):
+    """flow.precision of the `flowlat sample` run that wrote the open file f
+    (its recorded run configuration), or None if not found."""
+    found = []
+
+    def visit(name, obj):
+        for k, v in obj.attrs.items():
+            if k == "flow.precision":
+                found.append(_attr_str(v))
+    visit("/", f)
+    f.visititems(visit)
+    return found[0] if found else None
 
 
 def run_crosscheck(a):
@@ -657,6 +731,7 @@ def run_crosscheck(a):
         n = min(ns, 2000)
         phi = torch.from_numpy(e["configs"][0, :n])
         w_flowlat = torch.from_numpy(e["mcmc"]["state_log_weight"][0, :n])
+        precision = ensemble_flow_precision(f)
     with torch.no_grad():
         z, logq = flow.reverse(phi)
         w = -phi4_action(phi, m2, lam) - logq
@@ -664,8 +739,9 @@ def run_crosscheck(a):
     err_w = (w - w_flowlat).abs().max().item()
     rel_w = err_w / max(1.0, w_flowlat.abs().max().item())
     err_roundtrip = (phi2 - phi).abs().max().item()
-    ok = rel_w < 1e-10 and err_roundtrip < 1e-10
+    ok = rel_w < a.tolerance and err_roundtrip < a.tolerance
     res = dict(n_configs=n, n_distinct=int(torch.unique(w_flowlat).numel()),
+               flowlat_precision=precision, torch_dtype="float64", tolerance=a.tolerance,
                max_abs_err_log_weight=err_w,
                max_rel_err_log_weight=rel_w, roundtrip_err=err_roundtrip,
                mean_log_weight=w.mean().item())

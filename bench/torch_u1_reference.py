@@ -40,7 +40,9 @@ Modes (each prints one JSON line last):
   check     against flowlat: loads a flowlat model file into this flow (float64)
             and recomputes the log-weights w = -S - log q that `flowlat sample`
             wrote for its chain states (sample.save_every = 1); with --flowlat
-            it runs that `flowlat sample` itself.  Passes below 1e-10 absolute.
+            it runs that `flowlat sample` itself, with flow.precision = float64
+            (given --ensemble: make it with --flow.precision=float64).  Passes
+            below 1e-10 absolute (--tolerance).
 Side by side with flowlat: bench/compare_torch_u1.py; bench/README_torch.md.
 """
 
@@ -58,6 +60,7 @@ import torch
 import torch.nn as nn
 
 from machine_state import loadavg, system_busy_seconds
+from mh_chain import InMemoryChain
 from torch_reference import blas_library, ess_per_sample, independence_mh, time_rate
 
 TWO_PI = 2 * math.pi
@@ -329,7 +332,10 @@ def parse_args(argv=None):
                    help="train: fresh proposals after training")
     p.add_argument("--final-thermalization", type=int, default=100)
     p.add_argument("--figures", default="forward_per_s,forward_backward_per_s,"
-                                        "train_steps_per_s,proposals_per_s")
+                                        "train_steps_per_s,proposals_per_s",
+                   help="bench: comma-separated figures; also chain_per_s "
+                        "(proposals_per_s plus the independence MH decisions and "
+                        "every chain element stored in memory)")
     p.add_argument("--bench-seconds", type=float, default=2.0)
     p.add_argument("--bench-reps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=10)
@@ -414,8 +420,20 @@ def run_bench(a):
             w = -u1_action(theta, a.beta) - logq
             w.sum().item()
 
+    # chain_per_s: proposals_per_s plus the independence MH decisions over the
+    # block and every chain element's links and log-weight stored in memory
+    # (mh_chain.py; no observables, no file), as a sampling run does.
+    chain_keeper = InMemoryChain(P, (2, a.L, a.L), dtype, a.seed + 2)
+
+    def chain():
+        with torch.no_grad():
+            z = flow.prior_sample(P, dtype)
+            theta, logq = flow(z)
+            chain_keeper.offer(theta, -u1_action(theta, a.beta) - logq)
+
     known = dict(forward_per_s=forward, forward_backward_per_s=forward_backward,
-                 train_steps_per_s=train_step, proposals_per_s=proposals)
+                 train_steps_per_s=train_step, proposals_per_s=proposals,
+                 chain_per_s=chain)
     figures = [f.strip() for f in a.figures.split(",") if f.strip()]
     for f in figures:
         if f not in known:
@@ -427,7 +445,7 @@ def run_bench(a):
     for name in figures:
         reps = time_rate(known[name], a.warmup, a.warmup_seconds, a.bench_seconds,
                          a.bench_reps)
-        scale = P if name == "proposals_per_s" else 1
+        scale = P if name in ("proposals_per_s", "chain_per_s") else 1
         rates = sorted(r["rate"] * scale for r in reps)
         best = max(reps, key=lambda r: r["rate"])
         res[name], med[name] = rates[-1], rates[len(rates) // 2]
@@ -608,6 +626,9 @@ def flowlat_sample(a, model, out_dir):
     cmd = [a.flowlat, "sample", "--theory.name=u1", f"--flow.model={model}",
            f"--run.output={output}", f"--sample.proposals={a.check_proposals}",
            "--sample.thermalization=0", "--sample.save_every=1", "--sample.batch=256",
+           # the same function to 1e-10 needs double networks on both sides
+           # (flowlat's default flow.precision is float32)
+           "--flow.precision=float64",
            "--run.seed=7", "--run.progress_seconds=0"]
     import h5py
     with h5py.File(model, "r") as f:
