@@ -1,21 +1,12 @@
-// KeptProposals: measure the own kept proposals, then two Gatherv to rank 0
-// (configurations, measurements), counted in rows of MPI types so that large
-// fields do not overflow int counts.
+// KeptProposals: measure the own kept proposals, pack each with its
+// configuration into one row, and one Gatherv of rows to rank 0 (counted in
+// rows of an MPI type, so that large fields do not overflow int counts).
 #include "kept_proposals.hpp"
 
 #include <algorithm>
 #include <limits>
 
 namespace flowlat {
-
-namespace {
-MPI_Datatype row_type(index_t doubles) {
-  MPI_Datatype type;
-  MPI_Type_contiguous(int(doubles), MPI_DOUBLE, &type);
-  MPI_Type_commit(&type);
-  return type;
-}
-}  // namespace
 
 KeptProposals::KeptProposals(const MpiContext& mpi, RowMeasurer& measurer, index_t dof,
                              index_t block_size)
@@ -26,62 +17,67 @@ KeptProposals::KeptProposals(const MpiContext& mpi, RowMeasurer& measurer, index
       counts_(mpi.size()),
       displs_(mpi.size()) {
   for (int r = 0; r < mpi.size(); ++r) shares_.push_back(MpiContext::split(block_size, r, mpi.size()));
-  config_type_ = row_type(dof_);
-  measurement_type_ = row_type(std::max<index_t>(width_, 1));
+  MPI_Type_contiguous(int(dof_ + width_), MPI_DOUBLE, &row_type_);
+  MPI_Type_commit(&row_type_);
   if (mpi.is_root()) {
-    configs_ = FieldHost("kept.configs", std::max<index_t>(block_size, 1), dof_);
-    measurements_.resize(std::size_t(std::max<index_t>(block_size, 1) * std::max<index_t>(width_, 1)));
+    const index_t rows = std::max<index_t>(block_size, 1);
+    configs_ = FieldHost("kept.configs", rows, dof_);
+    measurements_.resize(std::size_t(rows * width_));
+    received_.resize(std::size_t(rows * (dof_ + width_)));
   }
 }
 
-KeptProposals::~KeptProposals() {
-  MPI_Type_free(&config_type_);
-  MPI_Type_free(&measurement_type_);
-}
+KeptProposals::~KeptProposals() { MPI_Type_free(&row_type_); }
 
 void KeptProposals::collect(const ChainBlock& block, const Field& mine) {
   // kept is ascending and every rank's share a contiguous range in rank
   // order: rank r sends kept[displs_[r] .. + counts_[r])
-  const auto rank_of_first = [&](int r) {
-    return std::lower_bound(block.kept.begin(), block.kept.end(), block.first + shares_[r].begin) -
-           block.kept.begin();
+  const auto first_kept_of = [&](int r) {
+    if (r == mpi_.size()) return std::int64_t(block.kept.size());
+    return std::int64_t(std::lower_bound(block.kept.begin(), block.kept.end(),
+                                         block.first + shares_[r].begin) -
+                        block.kept.begin());
   };
   for (int r = 0; r < mpi_.size(); ++r) {
-    displs_[r] = int(rank_of_first(r));
-    counts_[r] = int((r + 1 < mpi_.size() ? rank_of_first(r + 1) : std::int64_t(block.kept.size())) -
-                     displs_[r]);
+    displs_[r] = int(first_kept_of(r));
+    counts_[r] = int(first_kept_of(r + 1) - displs_[r]);
   }
   const int me = mpi_.rank(), lo = displs_[me], n = counts_[me];
   const std::int64_t offset = block.first + shares_[me].begin;  // proposal id of row 0 of `mine`
+  const auto row_of = [&](int k) { return index_t(block.kept[std::size_t(lo + k)] - offset); };
 
-  std::vector<index_t> measured_rows, measured_at;
+  std::vector<index_t> measured_rows;
   for (int k = 0; k < n; ++k)
-    if (block.measured[std::size_t(lo + k)]) {
-      measured_rows.push_back(index_t(block.kept[std::size_t(lo + k)] - offset));
-      measured_at.push_back(k);
-    }
-  const std::size_t width = std::size_t(std::max<index_t>(width_, 1));
-  send_measurements_.assign(std::size_t(n) * width, std::numeric_limits<double>::quiet_NaN());
-  std::vector<double> measured(measured_rows.size() * width);
-  measurer_.measure(mine, measured_rows, measured.data());
-  for (std::size_t j = 0; j < measured_at.size(); ++j)
-    std::copy_n(measured.begin() + j * width, width,
-                send_measurements_.begin() + std::size_t(measured_at[j]) * width);
+    if (block.measured[std::size_t(lo + k)]) measured_rows.push_back(row_of(k));
+  measured_.resize(measured_rows.size() * std::size_t(width_));
+  measurer_.measure(mine, measured_rows, measured_.data());
 
   if (n > 0) {
     if (mine_host_.extent(0) != mine.extent(0)) mine_host_ = Kokkos::create_mirror_view(HostSpace(), mine);
     Kokkos::deep_copy(mine_host_, mine);
   }
-  send_configs_.resize(std::size_t(n) * std::size_t(dof_));
+  const std::size_t dof = std::size_t(dof_), width = std::size_t(width_);
+  send_.resize(std::size_t(n) * (dof + width));
+  auto out = send_.begin();
+  auto measured = measured_.cbegin();
   for (int k = 0; k < n; ++k) {
-    const index_t row = index_t(block.kept[std::size_t(lo + k)] - offset);
-    std::copy_n(&mine_host_(row, 0), dof_, send_configs_.begin() + std::size_t(k) * std::size_t(dof_));
+    out = std::copy_n(&mine_host_(row_of(k), 0), dof, out);
+    if (block.measured[std::size_t(lo + k)]) {
+      out = std::copy_n(measured, width, out);
+      measured += std::ptrdiff_t(width);
+    } else {
+      out = std::fill_n(out, width, std::numeric_limits<double>::quiet_NaN());
+    }
   }
-  MPI_Gatherv(send_configs_.data(), n, config_type_, mpi_.is_root() ? configs_.data() : nullptr,
-              counts_.data(), displs_.data(), config_type_, 0, mpi_.comm());
-  MPI_Gatherv(send_measurements_.data(), n, measurement_type_,
-              mpi_.is_root() ? measurements_.data() : nullptr, counts_.data(), displs_.data(),
-              measurement_type_, 0, mpi_.comm());
+  MPI_Gatherv(send_.data(), n, row_type_, mpi_.is_root() ? received_.data() : nullptr,
+              counts_.data(), displs_.data(), row_type_, 0, mpi_.comm());
+  if (!mpi_.is_root()) return;
+  auto in = received_.cbegin();
+  for (std::size_t k = 0; k < block.kept.size(); ++k) {
+    std::copy_n(in, dof, &configs_(index_t(k), 0));
+    std::copy_n(in + std::ptrdiff_t(dof), width, measurements_.begin() + std::ptrdiff_t(k * width));
+    in += std::ptrdiff_t(dof + width);
+  }
 }
 
 FieldHost KeptProposals::configuration(std::int64_t k) const {
@@ -89,7 +85,7 @@ FieldHost KeptProposals::configuration(std::int64_t k) const {
 }
 
 const double* KeptProposals::measurement(std::int64_t k) const {
-  return measurements_.data() + std::size_t(k) * std::size_t(std::max<index_t>(width_, 1));
+  return measurements_.data() + std::size_t(k) * std::size_t(width_);
 }
 
 }  // namespace flowlat

@@ -1,8 +1,8 @@
 // KeptProposals: the proposals of one block that the independence chain keeps
 // (ChainBlock::kept), brought to rank 0, which writes the chain. Every rank
 // measures the kept proposals it generated itself (batched, RowMeasurer) and
-// sends their configurations and measurements; rank 0 receives them in
-// proposal order. Nothing else of a block travels but the log-weights
+// sends their configurations and measurements (one MPI_Gatherv per block);
+// rank 0 receives them in proposal order. Nothing else of a block travels but the log-weights
 // (FlowProposer), so the traffic is (accepted proposals) x (configuration +
 // observables) instead of every configuration of the block.
 #pragma once
@@ -38,9 +38,10 @@ class KeptProposals {
   RowMeasurer& measurer_;
   index_t dof_, width_;
   std::vector<ChainRange> shares_;  // every rank's part of a block
-  MPI_Datatype config_type_ = MPI_DATATYPE_NULL, measurement_type_ = MPI_DATATYPE_NULL;
+  // one kept proposal on the wire: its configuration, then its measurement
+  MPI_Datatype row_type_ = MPI_DATATYPE_NULL;
   FieldHost mine_host_;
-  std::vector<double> send_configs_, send_measurements_;
+  std::vector<double> measured_, send_, received_;  // [rows][width], [rows][dof + width] twice
   std::vector<int> counts_, displs_;
   FieldHost configs_;                  // rank 0: [block][dof]
   std::vector<double> measurements_;   // rank 0: [block][width]
