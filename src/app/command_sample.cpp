@@ -208,8 +208,12 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   const long long first_element = start.point.updates;
   long long element = first_element;
   std::vector<double> log_w;
-  std::vector<std::vector<double>> reals(3), obs, corr;
-  std::vector<std::vector<int>> flags(1);
+  // one element's record and saved observables in the writer's form: rank 0
+  // has the one chain, the other ranks none (empty vectors)
+  const std::size_t chains_here = mpi.is_root() ? 1 : 0;
+  std::vector<std::vector<double>> reals(3, std::vector<double>(chains_here));
+  std::vector<std::vector<int>> flags(1, std::vector<int>(chains_here));
+  std::vector<std::vector<double>> obs(layout.obs_names.size()), corr(layout.corr.size());
   Progress progress(log, "sample", "prop", therm + n_prop, config.get_real("run.progress_seconds"));
   StopPoll stop(mpi, 1);  // once per block of proposals
   for (long long first = first_element - first_element % block; first < therm + n_prop;
@@ -253,17 +257,14 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
       accept_series.push_back(e.accept ? 1.0 : 0.0);
       accepted += e.accept;
       if (mpi.is_root()) {
-        reals = {{e.log_w}, {double(e.state)}, {e.state_log_w}};
-        flags = {{e.accept ? 1 : 0}};
+        reals[0][0] = e.log_w, reals[1][0] = double(e.state), reals[2][0] = e.state_log_w;
+        flags[0][0] = e.accept ? 1 : 0;
       }
       writer->add_record(reals, flags);
       if (e.saved) {
         if (mpi.is_root()) {
           measurer.unpack(measurement_of(e.state), obs, corr);
           for (std::size_t k = 0; k < obs_series.size(); ++k) obs_series[k].push_back(obs[k][0]);
-        } else {
-          obs.assign(layout.obs_names.size(), {});
-          corr.assign(layout.corr.size(), {});
         }
         writer->add_saved(mpi.is_root() ? config_of(e.state) : carried.config(), obs, corr);
       }
