@@ -6,12 +6,15 @@
 // (bench/sample_scaling.sh).
 // usage: mpiexec -n N propose_rate --flow.model=<model.h5> [--sample.batch=256]
 //        [--sample.proposals=20000] [--sample.thermalization=100] [other --key=value]
-// prints: forward_only ranks N proposals P seconds S proposals_per_second R
+// prints: forward_only ranks N proposals P seconds S cpu_seconds C proposals_per_second R
+// (S: wall time of the slowest rank; C: CPU time summed over the ranks, which
+// the load of a shared machine dilates less)
 #include <Kokkos_Core.hpp>
 #include <mpi.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -27,7 +30,11 @@ using namespace flowlat;
 
 namespace {
 
-double forward_only_seconds(const Config& config, const MpiContext& mpi, long long total) {
+struct Seconds {
+  double wall = 0, cpu = 0;  // cpu: this rank's
+};
+
+Seconds forward_only_seconds(const Config& config, const MpiContext& mpi, long long total) {
   const Geometry geometry(config.get_int_list("lattice.shape"));
   const auto theory = make_theory(config, geometry);
   const ModelFileContents model = read_model_file(config.get_string("flow.model"));
@@ -47,9 +54,11 @@ double forward_only_seconds(const Config& config, const MpiContext& mpi, long lo
   propose(0);  // warm-up: first-touch of every buffer
   MPI_Barrier(mpi.comm());
   const double start = MPI_Wtime();
+  const std::clock_t cpu_start = std::clock();
   for (long long first = 0; first < total; first += block) propose(first);
+  const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   MPI_Barrier(mpi.comm());
-  return MPI_Wtime() - start;
+  return {MPI_Wtime() - start, cpu};
 }
 
 }  // namespace
@@ -65,10 +74,13 @@ int main(int argc, char** argv) {
       // as many proposals as `flowlat sample` makes with the same keys
       const long long total =
           config.get_int("sample.thermalization") + config.get_int("sample.proposals");
-      const double seconds = forward_only_seconds(config, mpi, total);
+      const Seconds seconds = forward_only_seconds(config, mpi, total);
+      double cpu = 0;
+      MPI_Reduce(&seconds.cpu, &cpu, 1, MPI_DOUBLE, MPI_SUM, 0, mpi.comm());
       if (mpi.is_root())
-        std::printf("forward_only ranks %d proposals %lld seconds %.4f proposals_per_second %.1f\n",
-                    mpi.size(), total, seconds, double(total) / seconds);
+        std::printf("forward_only ranks %d proposals %lld seconds %.4f cpu_seconds %.4f "
+                    "proposals_per_second %.1f\n",
+                    mpi.size(), total, seconds.wall, cpu, double(total) / seconds.wall);
     } catch (const std::exception& e) {
       if (mpi.is_root()) std::fprintf(stderr, "propose_rate: %s\n", e.what());
       rc = 2;
