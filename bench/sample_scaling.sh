@@ -9,7 +9,10 @@
 # alternating so that both see the same moments; the load average (1 min)
 # before each rank count is printed beside it.
 # usage: [RANKS="1 2 4 8"] [PROPOSALS=20000] [REPEAT=3] [MODEL=model.h5]
-#        [BEFORE=old/flowlat] bench/sample_scaling.sh [build dir]
+#        [BATCH=256] [MPI_FLAGS=...] [BEFORE=old/flowlat] bench/sample_scaling.sh [build dir]
+# MPI_FLAGS go to every mpiexec, e.g. "--mca mpi_yield_when_idle 1": on a
+# machine shared with other jobs, ranks waiting in a collective then yield
+# the core instead of spinning (Open MPI does so by itself when oversubscribed).
 # BEFORE adds the rate of another flowlat binary (e.g. built from an older
 # commit) on the same input. Figures: docs/PERFORMANCE.md.
 set -euo pipefail
@@ -19,17 +22,19 @@ RANKS=${RANKS:-1 2 4 8}
 PROPOSALS=${PROPOSALS:-20000}
 REPEAT=${REPEAT:-3}
 MODEL=${MODEL:-tests/data/phi4_8x8_z2.model.h5}
+BATCH=${BATCH:-256}
+MPI_FLAGS=${MPI_FLAGS:-}
 CORES=$(nproc)
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-KEYS="--flow.model=$MODEL --sample.proposals=$PROPOSALS"
+KEYS="--flow.model=$MODEL --sample.proposals=$PROPOSALS --sample.batch=$BATCH"
 launch() {  # ranks, command...
   local n=$1; shift
   local extra=""
   [ "$n" -gt "$CORES" ] && extra="--oversubscribe"
-  mpiexec $extra -n "$n" "$@"
+  mpiexec $extra $MPI_FLAGS -n "$n" "$@"
 }
 forward_rate() {  # ranks: proposals/s of the forward pass alone
   launch "$1" "$BUILD/bench/propose_rate" $KEYS | awk '{ print $NF }'
@@ -43,7 +48,7 @@ sample_rate() {  # ranks, flowlat binary[, sample.save_every]: proposals/s as `f
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 > b + 0) ? a : b }'; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD), $CORES cores, model $MODEL,"
-echo "# $PROPOSALS proposals (+ sample.thermalization), batch 256, best of $REPEAT"
+echo "# $PROPOSALS proposals (+ sample.thermalization), batch $BATCH, best of $REPEAT, mpiexec flags: ${MPI_FLAGS:-none}"
 header="| ranks | load (1 min) | forward only (proposals/s) | sample (proposals/s) | sample / forward | sample vs first row | sample, output off (proposals/s) |"
 rule="|---|---|---|---|---|---|---|"
 [ -n "${BEFORE:-}" ] && header="$header before (proposals/s) |" && rule="$rule---|"
