@@ -41,15 +41,17 @@ class CarriedState {
         config_("sample.state_host", 1, theory.dof()),
         device_("sample.state", 1, theory.dof()),
         measurement_(std::size_t(measurer.width())) {}
+  // The configuration ([1][dof]); run.resume reads the stored state into it
+  // (not measured yet).
   FieldHost& config() { return config_; }
-  // The state now is proposal `id`, whose configuration is config() and whose
-  // measurement is `measurement` (nullptr: not measured yet).
-  void set(std::int64_t id, const double* measurement) {
-    id_ = id;
+  // The state is now `config` ([1][dof]), measured as `measurement` (its
+  // RowMeasurer row; nullptr: not measured yet).
+  void take(const FieldHost& config, const double* measurement) {
+    Kokkos::deep_copy(config_, config);
     measured_ = measurement != nullptr;
     if (measured_) std::copy_n(measurement, measurement_.size(), measurement_.begin());
   }
-  std::int64_t id() const { return id_; }
+  // Its measurement, made now if no saved element has shown it yet.
   const double* measurement() {
     if (!measured_) {
       Kokkos::deep_copy(device_, config_);
@@ -64,7 +66,6 @@ class CarriedState {
   FieldHost config_;
   Field device_;
   std::vector<double> measurement_;
-  std::int64_t id_ = -1;
   bool measured_ = false;
 };
 
@@ -163,7 +164,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
         read_chain_state(output, start.point, layout, 0, 1, carried.config());
     chain.restore(std::int64_t(resumed.values[0][0]), resumed.values[1][0],
                   (long long)resumed.values[2][0]);
-    carried.set(chain.state(), nullptr);
     const EnsembleReader file(output);
     all_log_w = file.rows("mcmc/log_weight", 0, 1, start.point.n_records);
     accept_series = file.rows("mcmc/accept", 0, 1, start.point.n_records);
@@ -274,8 +274,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
     }
     if (mpi.is_root() && decided.state_after >= first) {
       const std::int64_t k = decided.kept_index(decided.state_after);
-      Kokkos::deep_copy(carried.config(), kept.configuration(k));
-      carried.set(decided.state_after, decided.measured[std::size_t(k)] ? kept.measurement(k) : nullptr);
+      carried.take(kept.configuration(k),
+                   decided.measured[std::size_t(k)] ? kept.measurement(k) : nullptr);
     }
     char fig[64];
     std::snprintf(fig, sizeof fig, "acc %.3f",
