@@ -1,6 +1,7 @@
 // KeptProposals: measure the own kept proposals, pack each with its
 // configuration into one row, and one Gatherv of rows to rank 0 (counted in
-// rows of an MPI type, so that large fields do not overflow int counts).
+// rows of an MPI type, so that large fields do not overflow int counts),
+// which reads them where they arrived.
 #include "kept_proposals.hpp"
 
 #include <algorithm>
@@ -19,12 +20,7 @@ KeptProposals::KeptProposals(const MpiContext& mpi, RowMeasurer& measurer, index
   for (int r = 0; r < mpi.size(); ++r) shares_.push_back(MpiContext::split(block_size, r, mpi.size()));
   MPI_Type_contiguous(int(dof_ + width_), MPI_DOUBLE, &row_type_);
   MPI_Type_commit(&row_type_);
-  if (mpi.is_root()) {
-    const index_t rows = std::max<index_t>(block_size, 1);
-    configs_ = FieldHost("kept.configs", rows, dof_);
-    measurements_.resize(std::size_t(rows * width_));
-    received_.resize(std::size_t(rows * (dof_ + width_)));
-  }
+  if (mpi.is_root()) received_.resize(std::size_t(std::max<index_t>(block_size, 1) * (dof_ + width_)));
 }
 
 KeptProposals::~KeptProposals() { MPI_Type_free(&row_type_); }
@@ -71,21 +67,15 @@ void KeptProposals::collect(const ChainBlock& block, const Field& mine) {
   }
   MPI_Gatherv(send_.data(), n, row_type_, mpi_.is_root() ? received_.data() : nullptr,
               counts_.data(), displs_.data(), row_type_, 0, mpi_.comm());
-  if (!mpi_.is_root()) return;
-  auto in = received_.cbegin();
-  for (std::size_t k = 0; k < block.kept.size(); ++k) {
-    std::copy_n(in, dof, &configs_(index_t(k), 0));
-    std::copy_n(in + std::ptrdiff_t(dof), width, measurements_.begin() + std::ptrdiff_t(k * width));
-    in += std::ptrdiff_t(dof + width);
-  }
 }
 
-FieldHost KeptProposals::configuration(std::int64_t k) const {
-  return Kokkos::subview(configs_, std::make_pair(index_t(k), index_t(k + 1)), Kokkos::ALL);
+FieldHost KeptProposals::configuration(std::int64_t k) {
+  // one row of dof contiguous doubles: a [1][dof] LayoutRight view, no copy
+  return FieldHost(received_.data() + std::size_t(k) * std::size_t(dof_ + width_), 1, dof_);
 }
 
 const double* KeptProposals::measurement(std::int64_t k) const {
-  return measurements_.data() + std::size_t(k) * std::size_t(width_);
+  return received_.data() + std::size_t(k) * std::size_t(dof_ + width_) + std::size_t(dof_);
 }
 
 }  // namespace flowlat

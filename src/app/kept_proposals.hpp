@@ -28,9 +28,10 @@ class KeptProposals {
   // configuration of every block.kept[k] and the measurement of those
   // block.measured marks.
   void collect(const ChainBlock& block, const Field& mine);
-  // Rank 0, after collect: kept proposal k's configuration ([1][dof]) and
-  // measurement row (RowMeasurer's layout; NaN where not measured).
-  FieldHost configuration(std::int64_t k) const;
+  // Rank 0, after collect and until the next one: kept proposal k's
+  // configuration ([1][dof], a view into the received rows) and measurement
+  // row (RowMeasurer's layout; NaN where not measured).
+  FieldHost configuration(std::int64_t k);
   const double* measurement(std::int64_t k) const;
 
  private:
@@ -41,10 +42,9 @@ class KeptProposals {
   // one kept proposal on the wire: its configuration, then its measurement
   MPI_Datatype row_type_ = MPI_DATATYPE_NULL;
   FieldHost mine_host_;
-  std::vector<double> measured_, send_, received_;  // [rows][width], [rows][dof + width] twice
+  std::vector<double> measured_, send_;  // [rows][width], [rows][dof + width]
   std::vector<int> counts_, displs_;
-  FieldHost configs_;                  // rank 0: [block][dof]
-  std::vector<double> measurements_;   // rank 0: [block][width]
+  std::vector<double> received_;  // rank 0: [kept][dof + width], read in place
 };
 
 }  // namespace flowlat
