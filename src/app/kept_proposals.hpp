@@ -2,9 +2,9 @@
 // (ChainBlock::kept), brought to rank 0, which writes the chain. Every rank
 // measures the kept proposals it generated itself (batched, RowMeasurer) and
 // sends their configurations and measurements (one MPI_Gatherv per block);
-// rank 0 receives them in proposal order. Nothing else of a block travels but the log-weights
-// (FlowProposer), so the traffic is (accepted proposals) x (configuration +
-// observables) instead of every configuration of the block.
+// rank 0 receives them in proposal order. Nothing else of a block travels
+// but the log-weights (FlowProposer), so the traffic is (accepted proposals)
+// x (configuration + observables) instead of every configuration of the block.
 #pragma once
 #include <vector>
 
