@@ -17,6 +17,7 @@
 #include "flowlat/core/stop_signal.hpp"
 #include "flowlat/io/ensemble_reader.hpp"
 #include "flowlat/io/ensemble_writer.hpp"
+#include "row_measurer.hpp"
 #include "run_resume.hpp"
 #include "saved_batch.hpp"
 #include "summary_table.hpp"
@@ -108,10 +109,6 @@ void start_field(const Theory& theory, const Field& field, index_t n, std::int64
   }
   theory.hot_start(field, n, std::uint64_t(config.get_int("run.seed")), first_chain);
 }
-
-// Saves measured in one call (the FFT plan's batch) and their largest size.
-constexpr index_t kMeasuredTogether = 64;
-constexpr index_t kMeasuredBytes = 8 << 20;
 
 // Per local chain, the time series of one quantity.
 using ChainSeries = std::vector<std::vector<double>>;

@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "chain_run.hpp"
+#include "kept_proposals.hpp"
 #include "model_record.hpp"
 #include "reliability_warnings.hpp"
+#include "row_measurer.hpp"
 #include "run_resume.hpp"
 #include "summary_table.hpp"
 #include "flowlat/analysis/chain_diagnostics.hpp"
@@ -22,44 +24,49 @@
 #include "flowlat/io/ensemble_writer.hpp"
 #include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
+#include "flowlat/mcmc/chain_block.hpp"
 #include "flowlat/mcmc/flow_metropolis.hpp"
-#include "flowlat/observables/observable_set.hpp"
 
 namespace flowlat {
 
 namespace {
 
-// Rank 0 receives every configuration of a block (proposal order) from the
-// proposer's Field `mine` (through a host copy allocated once).
-class BlockGather {
+// The chain's state carried from one block into the next, on rank 0 (which
+// writes the chain): its configuration (also the /resume field) and its
+// measurement, made when a saved element first shows it.
+class CarriedState {
  public:
-  BlockGather(const MpiContext& mpi, index_t block, const Field& mine)
-      : mpi_(mpi),
-        dof_(index_t(mine.extent(1))),
-        mine_(mine),
-        host_(Kokkos::create_mirror_view(HostSpace(), mine)) {
-    for (int r = 0; r < mpi.size(); ++r) {
-      const ChainRange c = MpiContext::split(block, r, mpi.size());
-      counts_.push_back(int(c.count * dof_));
-      displs_.push_back(int(c.begin * dof_));
+  CarriedState(const Theory& theory, RowMeasurer& measurer)
+      : measurer_(measurer),
+        config_("sample.state_host", 1, theory.dof()),
+        device_("sample.state", 1, theory.dof()),
+        measurement_(std::size_t(measurer.width())) {}
+  // The configuration ([1][dof]); run.resume reads the stored state into it
+  // (not measured yet).
+  FieldHost& config() { return config_; }
+  // The state is now `config` ([1][dof]), measured as `measurement` (its
+  // RowMeasurer row; nullptr: not measured yet).
+  void take(const FieldHost& config, const double* measurement) {
+    Kokkos::deep_copy(config_, config);
+    measured_ = measurement != nullptr;
+    if (measured_) std::copy_n(measurement, measurement_.size(), measurement_.begin());
+  }
+  // Its measurement, made now if no saved element has shown it yet.
+  const double* measurement() {
+    if (!measured_) {
+      Kokkos::deep_copy(device_, config_);
+      measurer_.measure(device_, {0}, measurement_.data());
+      measured_ = true;
     }
-    if (mpi.is_root()) all_ = FieldHost("sample.block_configs", block, dof_);
+    return measurement_.data();
   }
-  // The first n rows of `mine`.
-  void gather(index_t n) {
-    Kokkos::deep_copy(host_, mine_);
-    MPI_Gatherv(host_.data(), int(n * dof_), MPI_DOUBLE, mpi_.is_root() ? all_.data() : nullptr,
-                counts_.data(), displs_.data(), MPI_DOUBLE, 0, mpi_.comm());
-  }
-  const FieldHost& all() const { return all_; }
 
  private:
-  MpiContext mpi_;
-  index_t dof_;
-  Field mine_;
-  FieldHost host_;
-  std::vector<int> counts_, displs_;
-  FieldHost all_;
+  RowMeasurer& measurer_;
+  FieldHost config_;
+  Field device_;
+  std::vector<double> measurement_;
+  bool measured_ = false;
 };
 
 // Loud lines for a chain whose error estimate cannot be trusted.
@@ -112,18 +119,19 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   restore_model(model, flow, nullptr);
   FlowProposer proposer(mpi, flow, *theory, seed, block);
   IndependenceChain chain(seed);
-  BlockGather gather(mpi, block, proposer.configurations());
+  RowMeasurer measurer(*theory);
+  KeptProposals kept(mpi, measurer, theory->dof(), block);
+  CarriedState carried(*theory, measurer);
 
-  // One chain, written by rank 0 (it gathers the configurations it saves).
+  // One chain, written by rank 0 (it receives the configurations the chain keeps).
   const ChainRange owner = mpi.is_root() ? ChainRange{0, 1} : ChainRange{0, 0};
   const std::string output = config.get_string("run.output");
   EnsembleLayout layout;
   layout.n_chain = 1;
   layout.field_shape = theory->field_shape();
-  const auto observables = theory->observables(1);
-  layout.obs_names = observables->scalar_names();
-  layout.obs_by_symmetry = observables->by_symmetry();
-  layout.corr = observables->corr_layout();
+  layout.obs_names = measurer.observables().scalar_names();
+  layout.obs_by_symmetry = measurer.observables().by_symmetry();
+  layout.corr = measurer.observables().corr_layout();
   layout.record_reals = {"log_weight", "proposal_id", "state_log_weight"};
   layout.record_flags = {"accept"};
   layout.state_reals = {"state_id", "state_log_weight", "non_finite"};
@@ -146,11 +154,6 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
     return 0;
   }
 
-  Measurement measurement;
-  Field one("sample.state", 1, theory->dof());
-  BatchScalar one_action("sample.state_action", 1);
-  FieldHost state_host("sample.state_host", 1, theory->dof());  // rank 0: current state
-
   // rank 0: the series of the saved chain elements, for the summary; every
   // rank: the proposals' log-weights and accept flags
   std::vector<std::vector<double>> obs_series(layout.obs_names.size());
@@ -158,7 +161,8 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   long long accepted = 0;
   if (start.resume && start.point.slot >= 0) {
     // every rank continues the chain's decisions; rank 0 also its configuration
-    const ChainState resumed = read_chain_state(output, start.point, layout, 0, 1, state_host);
+    const ChainState resumed =
+        read_chain_state(output, start.point, layout, 0, 1, carried.config());
     chain.restore(std::int64_t(resumed.values[0][0]), resumed.values[1][0],
                   (long long)resumed.values[2][0]);
     const EnsembleReader file(output);
@@ -190,24 +194,33 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
            std::to_string(mpi.size()) + " ranks");
   if (start.resume) log.info(resume_note(output, start.point, "proposals", therm));
 
-  // The chain after `elements` chain elements (the state configuration and
-  // numbers are rank 0's, the writer's one chain).
-  const auto state = [&](long long elements) {
-    ChainState s{elements, state_host, {{}, {}, {}}};
-    if (mpi.is_root())
-      s.values = {{double(chain.state())}, {chain.state_log_w()}, {double(chain.non_finite())}};
-    return s;
+  // The chain after `elements` chain elements, in state `config` (rank 0's:
+  // the writer's one chain) with the chain numbers `values`.
+  const auto state = [&](long long elements, const FieldHost& config,
+                         std::vector<std::vector<double>> values) {
+    if (!mpi.is_root()) values = {{}, {}, {}};
+    return ChainState{elements, config, values};
+  };
+  const auto state_now = [&](long long elements) {
+    return state(elements, carried.config(),
+                 {{double(chain.state())}, {chain.state_log_w()}, {double(chain.non_finite())}});
   };
 
   const long long first_element = start.point.updates;
   long long element = first_element;
   std::vector<double> log_w;
+  // one element's record and saved observables in the writer's form: rank 0
+  // has the one chain, the other ranks none (empty vectors)
+  const std::size_t chains_here = mpi.is_root() ? 1 : 0;
+  std::vector<std::vector<double>> reals(3, std::vector<double>(chains_here));
+  std::vector<std::vector<int>> flags(1, std::vector<int>(chains_here));
+  std::vector<std::vector<double>> obs(layout.obs_names.size()), corr(layout.corr.size());
   Progress progress(log, "sample", "prop", therm + n_prop, config.get_real("run.progress_seconds"));
   StopPoll stop(mpi, 1);  // once per block of proposals
   for (long long first = first_element - first_element % block; first < therm + n_prop;
        first += block) {
     if (stop()) {
-      writer->flush(state(element));
+      writer->flush(state_now(element));
       const long long done = std::max(0LL, element - therm);
       log.info("flowlat sample: stopped by " +
                (stop_signal_name().empty() ? std::string("a stop signal") : stop_signal_name()) +
@@ -216,41 +229,54 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
                " saved configurations and stays complete = 0 (run.resume = true continues it)");
       return kExitStoppedBySignal;
     }
+    // Propose (every rank its share), decide (every rank the same, from the
+    // log-weights), then only the proposals the chain keeps go to rank 0,
+    // measured by the rank that made them.
     proposer.propose(first, log_w);
-    gather.gather(share.count);
     const long long in_block = std::min<long long>(block, therm + n_prop - first);
-    for (long long i = element - first; i < in_block; ++i, ++element) {
-      const std::int64_t id = first + i;
-      const bool accept = chain.offer(id, log_w[i]);
-      if (element >= therm && !chain.started())
-        throw CollectiveFailure("sample: none of the first " + std::to_string(element + 1) +
-                                " proposals has a finite log-weight: the model in " + model_path +
-                                " proposes broken configurations");
-      if (accept && mpi.is_root())
-        for (index_t x = 0; x < theory->dof(); ++x) state_host(0, x) = gather.all()(i, x);
-      if (element < therm) continue;
-      all_log_w.push_back(log_w[i]);
-      accept_series.push_back(accept ? 1.0 : 0.0);
-      accepted += accept;
-      std::vector<std::vector<double>> reals = {{log_w[i]}, {double(chain.state())},
-                                                {chain.state_log_w()}};
-      std::vector<std::vector<int>> flags = {{accept ? 1 : 0}};
-      if (!mpi.is_root()) reals = {{}, {}, {}}, flags = {{}};
-      writer->add_record(reals, flags);
-      if ((element - therm + 1) % save_every == 0) {
-        std::vector<std::vector<double>> obs(layout.obs_names.size()), corr(layout.corr.size());
-        if (mpi.is_root()) {
-          Kokkos::deep_copy(one, state_host);
-          theory->action(one, 1, one_action);
-          observables->measure(one, 1, one_action, measurement);
-          obs = measurement.scalars;
-          corr = measurement.corrs;
-          for (std::size_t k = 0; k < obs_series.size(); ++k)
-            obs_series[k].push_back(measurement.scalars[k][0]);
-        }
-        writer->add_saved(state_host, obs, corr);
+    const ChainBlock decided =
+        decide_block(chain, first, element, first + in_block, log_w, therm, save_every);
+    element = first + in_block;
+    if (!decided.production.empty() && decided.production.front().state < 0)
+      throw CollectiveFailure("sample: none of the first " +
+                              std::to_string(decided.production.front().proposal + 1) +
+                              " proposals has a finite log-weight: the model in " + model_path +
+                              " proposes broken configurations");
+    kept.collect(decided, proposer.configurations());
+
+    // rank 0: the configuration and measurement of state `id` of this block's chain
+    const auto config_of = [&](std::int64_t id) {
+      const std::int64_t k = decided.kept_index(id);
+      return k < 0 ? carried.config() : kept.configuration(k);
+    };
+    const auto measurement_of = [&](std::int64_t id) {
+      const std::int64_t k = decided.kept_index(id);
+      return k < 0 ? carried.measurement() : kept.measurement(k);
+    };
+    for (const ChainElement& e : decided.production) {
+      all_log_w.push_back(e.log_w);
+      accept_series.push_back(e.accept ? 1.0 : 0.0);
+      accepted += e.accept;
+      if (mpi.is_root()) {
+        reals[0][0] = e.log_w, reals[1][0] = double(e.state), reals[2][0] = e.state_log_w;
+        flags[0][0] = e.accept ? 1 : 0;
       }
-      if (writer->flush_due()) writer->flush(state(element + 1));
+      writer->add_record(reals, flags);
+      if (e.saved) {
+        if (mpi.is_root()) {
+          measurer.unpack(measurement_of(e.state), obs, corr);
+          for (std::size_t k = 0; k < obs_series.size(); ++k) obs_series[k].push_back(obs[k][0]);
+        }
+        writer->add_saved(mpi.is_root() ? config_of(e.state) : carried.config(), obs, corr);
+      }
+      if (writer->flush_due())
+        writer->flush(state(e.proposal + 1, mpi.is_root() ? config_of(e.state) : carried.config(),
+                            {{double(e.state)}, {e.state_log_w}, {double(e.non_finite)}}));
+    }
+    if (mpi.is_root() && decided.state_after >= first) {
+      const std::int64_t k = decided.kept_index(decided.state_after);
+      carried.take(kept.configuration(k),
+                   decided.measured[std::size_t(k)] ? kept.measurement(k) : nullptr);
     }
     char fig[64];
     std::snprintf(fig, sizeof fig, "acc %.3f",
@@ -282,7 +308,7 @@ int command_sample(const MpiContext& mpi, const Invocation& inv) {
   table.add("accept", accept_series, 1);
   for (std::size_t k = 0; k < obs_series.size(); ++k)
     table.add_observable(layout.obs_names[k], obs_series[k], 1, double(geometry.volume()));
-  writer->finish(table.attributes(), state(therm + n_prop));
+  writer->finish(table.attributes(), state_now(therm + n_prop));
 
   const double seconds = progress.elapsed_seconds();
   char line[256];

@@ -62,6 +62,9 @@ TEST(SampleCli, SameChainOnOneTwoThreeRanks) {
       EXPECT_EQ(one.record(name), other.record(name)) << name << ", " << ranks << " ranks";
     for (const auto& name : one.obs_names())
       EXPECT_EQ(one.obs(name), other.obs(name)) << name << ", " << ranks << " ranks";
+    ASSERT_FALSE(one.corr_names().empty());
+    for (const auto& name : one.corr_names())
+      EXPECT_EQ(one.corr(name), other.corr(name)) << name << ", " << ranks << " ranks";
   }
 }
 
