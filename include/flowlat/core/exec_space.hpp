@@ -38,9 +38,10 @@ class ExecSpaceScope {
 };
 
 // Field elements (chains x dof on one rank) from which chain updates use the
-// whole thread pool; below, one thread (measured crossover:
-// docs/PERFORMANCE.md). The environment variable overrides it (0: always the
-// whole pool); a value that is not a count >= 0 is an InputError.
+// whole thread pool; below, one thread (how it was chosen, and how to measure
+// a node's crossover: docs/PERFORMANCE.md). The environment variable
+// overrides it (0: always the whole pool); a value that is not a count >= 0
+// is an InputError.
 inline constexpr index_t kThreadMinWork = 4096;
 inline constexpr const char* kThreadMinWorkVariable = "FLOWLAT_THREAD_MIN_WORK";
 index_t thread_min_work();
