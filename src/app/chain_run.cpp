@@ -12,6 +12,7 @@
 
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/error.hpp"
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/core/progress.hpp"
 #include "flowlat/core/stop_signal.hpp"
@@ -291,6 +292,11 @@ int run_chains(const MpiContext& mpi, const Config& config, const Invocation& in
   const double interval = config.get_real("run.progress_seconds");
   Progress progress(log, keys.section, keys.unit, therm + steps, interval);
   StopPoll stop(mpi, 16);  // one allreduce per 16 updates
+  // Few chains of a small lattice on this rank: updates, saves and
+  // measurements on one thread, as the thread pool's fork/join would cost
+  // more than the kernels (core/exec_space.hpp; the same numbers either way).
+  const SmallWorkSpace small_work;
+  const ExecSpaceScope small_scope(small_work.for_work(n * theory.dof()));
   for (long long t = first_update; t < therm + steps; ++t) {
     if (stop()) {
       saved.drain(*writer, observed);  // the saves not measured yet belong in the file

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "flowlat/core/exec_space.hpp"
+
 namespace flowlat {
 
 SavedBatch::SavedBatch(const Theory& theory, index_t chains, index_t saves)
@@ -18,8 +20,10 @@ SavedBatch::SavedBatch(const Theory& theory, index_t chains, index_t saves)
 
 void SavedBatch::add(const Field& field) {
   const auto rows = std::make_pair(pending_ * chains_, (pending_ + 1) * chains_);
-  Kokkos::deep_copy(Kokkos::subview(kept_, rows, Kokkos::ALL),
+  const ExecSpace space = exec_space();  // one thread for small runs (chain_run.cpp)
+  Kokkos::deep_copy(space, Kokkos::subview(kept_, rows, Kokkos::ALL),
                     Kokkos::subview(field, std::make_pair(index_t(0), chains_), Kokkos::ALL));
+  space.fence();
   ++pending_;
 }
 

@@ -4,6 +4,7 @@
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/error.hpp"
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/math.hpp"
 
 namespace flowlat {
@@ -27,7 +28,8 @@ void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) cons
   const std::uint64_t seed = seed_;
   const std::int64_t first = first_chain_;
   Kokkos::parallel_for(
-      "hmc.momenta", Kokkos::RangePolicy<ExecSpace>(0, n * pairs), KOKKOS_LAMBDA(index_t i) {
+      "hmc.momenta", Kokkos::RangePolicy<ExecSpace>(exec_space(), 0, n * pairs),
+      KOKKOS_LAMBDA(index_t i) {
         const index_t b = i / pairs, j = i % pairs;
         const CounterRng rng(seed, std::uint32_t(first + b));
         real_t g0, g1;
@@ -58,15 +60,18 @@ void Hmc::hamiltonian(const Field& phi, const Field& p, index_t n, const BatchSc
   batch_sum("hmc.kinetic", n, theory_.dof(), kinetic,
             KOKKOS_LAMBDA(index_t b, index_t x) { return 0.5 * p(b, x) * p(b, x); });
   Kokkos::parallel_for(
-      "hmc.add_kinetic", Kokkos::RangePolicy<ExecSpace>(0, n),
+      "hmc.add_kinetic", Kokkos::RangePolicy<ExecSpace>(exec_space(), 0, n),
       KOKKOS_LAMBDA(index_t b) { H(b) += kinetic(b); });
 }
 
 void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
                  const std::vector<BatchScalar>& reals, const std::vector<BatchFlags>& flags) {
+  // Small trajectories run on one thread: their kernels are too short to
+  // pay for the pool's fork/join (bits are the same either way).
+  const ExecSpaceScope scope(small_work_.for_work(n * theory_.dof()));
   const auto phi_old = phi_old_;
   const auto p = p_;
-  Kokkos::deep_copy(phi_old, phi);
+  Kokkos::deep_copy(exec_space(), phi_old, phi);
   draw_momenta(p, n, trajectory);
   hamiltonian(phi, p, n, h_start_);
   integrator_.integrate(theory_, phi, p, force_, n, trajectory_length(trajectory));
@@ -78,7 +83,8 @@ void Hmc::update(const Field& phi, index_t n, std::uint32_t trajectory,
   const std::uint64_t seed = seed_;
   const std::int64_t first = first_chain_;
   Kokkos::parallel_for(
-      "hmc.metropolis", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(index_t b) {
+      "hmc.metropolis", Kokkos::RangePolicy<ExecSpace>(exec_space(), 0, n),
+      KOKKOS_LAMBDA(index_t b) {
         const real_t delta = h1(b) - h0(b);
         real_t u, unused;
         CounterRng(seed, std::uint32_t(first + b))

@@ -8,6 +8,7 @@
 
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/error.hpp"
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/math.hpp"
 
 namespace flowlat {
@@ -136,8 +137,10 @@ void ScalarFieldObservables::transform(const Field& phi, index_t n) {
   // The batch into the FFTW buffer in one copy (contiguous rows 0..n-1).
   HostMatrix rbuf(fft_.real(), slots, V);
   const auto rows = std::make_pair(index_t(0), n);
-  Kokkos::deep_copy(Kokkos::subview(rbuf, rows, Kokkos::ALL),
+  const ExecSpace space = exec_space();  // one thread for small runs (chain_run.cpp)
+  Kokkos::deep_copy(space, Kokkos::subview(rbuf, rows, Kokkos::ALL),
                     Kokkos::subview(phi, rows, Kokkos::ALL));
+  space.fence();
   if (n < slots) std::memset(fft_.real(n), 0, sizeof(double) * std::size_t((slots - n) * V));
 
   fft_.forward();

@@ -144,11 +144,12 @@ void expect_close(double analytic, double fd, double floor, const std::string& w
 }
 
 // y, log f' and inverse(y) at x_i = 2 pi i / n, computed in a kernel. A free function: nvcc
-// rejects a KOKKOS_LAMBDA in a TEST body (a private member function).
-Kokkos::View<double* [3], HostSpace> run_in_kernel(CircleMapKind kind, int K,
-                                                   Kokkos::View<double*, HostSpace> p_host, int n) {
+// rejects a KOKKOS_LAMBDA in a TEST body (a private member function). LayoutRight
+// on both sides: a CUDA View's default layout is LayoutLeft, HostSpace's LayoutRight.
+Kokkos::View<double* [3], Kokkos::LayoutRight, HostSpace> run_in_kernel(
+    CircleMapKind kind, int K, Kokkos::View<double*, HostSpace> p_host, int n) {
   auto p = Kokkos::create_mirror_view_and_copy(MemSpace(), p_host);
-  Kokkos::View<double* [3], MemSpace> out("out", n);
+  Kokkos::View<double* [3], Kokkos::LayoutRight, MemSpace> out("out", n);
   Kokkos::parallel_for(
       "circle_map_kernel", Kokkos::RangePolicy<ExecSpace>(0, n), KOKKOS_LAMBDA(const int i) {
         CircleMapPartials d;

@@ -3,7 +3,9 @@
 // The element index runs fastest (Iterate::Right twice), matching the
 // LayoutRight [batch][element] Views: the default order on CUDA would make the
 // batch index fastest and stride every access by the number of elements.
+// Kernels run on the current instance (exec_space.hpp).
 #pragma once
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/types.hpp"
 
 namespace flowlat {
@@ -13,7 +15,7 @@ using BatchSitePolicy =
                           Kokkos::IndexType<index_t>>;
 
 inline BatchSitePolicy batch_site_policy(index_t n_batch, index_t n_elements) {
-  return BatchSitePolicy({0, 0}, {n_batch, n_elements});
+  return BatchSitePolicy(exec_space(), {0, 0}, {n_batch, n_elements});
 }
 
 }  // namespace flowlat

@@ -1,8 +1,10 @@
 // The shared per-configuration reduction: out(b) = sum_i f(b, i) for every
-// configuration b of a batch, one team per configuration.
+// configuration b of a batch, one team per configuration, on the current
+// instance (exec_space.hpp).
 #pragma once
 #include <string>
 
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/types.hpp"
 
 namespace flowlat {
@@ -13,7 +15,7 @@ void batch_sum(const std::string& label, index_t n_batch, index_t n_terms, const
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = Policy::member_type;
   Kokkos::parallel_for(
-      label, Policy(n_batch, Kokkos::AUTO), KOKKOS_LAMBDA(const Member& team) {
+      label, Policy(exec_space(), n_batch, Kokkos::AUTO), KOKKOS_LAMBDA(const Member& team) {
         const index_t b = team.league_rank();
         real_t sum = 0;
         Kokkos::parallel_reduce(

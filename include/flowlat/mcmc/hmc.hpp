@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "flowlat/core/exec_space.hpp"
 #include "flowlat/core/philox.hpp"
 #include "flowlat/mcmc/chain_update.hpp"
 #include "flowlat/mcmc/md_integrator.hpp"
@@ -50,6 +51,8 @@ class Hmc final : public ChainUpdate {
   LengthDistribution lengths_;
   Field phi_old_, p_, force_;
   BatchScalar h_start_, h_end_, scratch_;
+  // small trajectories run on one thread (core/exec_space.hpp)
+  SmallWorkSpace small_work_;
 };
 
 }  // namespace flowlat
