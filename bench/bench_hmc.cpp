@@ -35,6 +35,7 @@ BENCHMARK(BM_HmcTrajectory)
     ->Args({16, 16})
     ->Args({32, 4})
     ->Args({64, 1})
+    ->Args({1024, 1})  // 8 MiB per field: out of cache, the memory-bandwidth case
     ->Unit(benchmark::kMicrosecond);
 
 // Threads against work (docs/PERFORMANCE.md, "HMC with threads"): one
