@@ -16,6 +16,7 @@
 #include "flowlat/core/mpi_context.hpp"
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
+#include "flowlat/io/h5_attributes.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "flowlat/theory/phi4/phi4.hpp"
 
@@ -124,6 +125,7 @@ TEST(ModelFile, RoundTripIsBitExact) {
                         {"layer1", "affine: checkerboard, frozen parity 1"},
                         {"layer2", "affine: checkerboard, frozen parity 0"}}));
   EXPECT_EQ(m.theory_name, "phi4");
+  EXPECT_EQ(m.trained_precision, "float32");  // flow.precision's default
   EXPECT_EQ(m.couplings, (std::vector<std::pair<std::string, double>>{{"m2", -1.5}, {"lambda", 0.7}}));
   EXPECT_EQ(m.shape, (std::vector<int>{4, 4}));
   EXPECT_NE(m.input.find("hidden = 4,3"), std::string::npos) << m.input;
@@ -258,6 +260,30 @@ TEST(ModelFile, MissingForeignTruncatedIncompleteFilesAreInputErrors) {
   err = input_error([&] { read_model_file(whole); });
   EXPECT_NE(err.find(whole), std::string::npos) << err;
   EXPECT_NE(err.find("incomplete"), std::string::npos) << err;
+}
+
+// /model/trained_precision: absent in files of older builds (which trained in
+// float64), refused with the file and the attribute named when not a precision.
+TEST(ModelFile, TrainedPrecisionAbsentOrCorrupt) {
+  const std::string path = temp_path("precision");
+  { const SavedModel saved(path); }
+  const auto set_precision = [&](const char* value) {
+    edit_file(path, [&](hid_t f) {
+      const hid_t model = H5Gopen2(f, "model", H5P_DEFAULT);
+      ASSERT_GE(model, 0);
+      if (H5Aexists(model, "trained_precision") > 0) {
+        ASSERT_GE(H5Adelete(model, "trained_precision"), 0);
+      }
+      if (value) h5::write_string_attr({model, "/model", path}, "trained_precision", value);
+      H5Gclose(model);
+    });
+  };
+  set_precision(nullptr);
+  EXPECT_EQ(read_model_file(path).trained_precision, "float64");
+  set_precision("float16");
+  const std::string err = input_error([&] { read_model_file(path); });
+  EXPECT_NE(err.find(path), std::string::npos) << err;
+  EXPECT_NE(err.find("trained_precision"), std::string::npos) << err;
 }
 
 TEST(ModelFile, ExistingFileIsKeptWithoutOverwrite) {
