@@ -24,8 +24,7 @@ FlowArchitecture flow_architecture(const Config& config) {
     a.coupling.final_activation =
         config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
   if (config.has("flow.components")) a.coupling.components = int(config.get_int("flow.components"));
-  a.coupling.precision = net_precision_from_name(config.get_string("flow.precision"));
-  return a;
+  return architecture_for_run(a, config);
 }
 
 std::vector<std::pair<std::string, std::string>> flow_architecture_keys(const Config& config) {
