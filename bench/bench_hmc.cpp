@@ -9,6 +9,19 @@
 
 using namespace flowlat;
 
+namespace {
+// The timed loop: one trajectory of every chain per iteration.
+void time_trajectories(benchmark::State& state, Hmc& hmc, const Field& field, index_t chains) {
+  std::vector<BatchScalar> reals{BatchScalar("dH", chains)};
+  std::vector<BatchFlags> flags{BatchFlags("acc", chains)};
+  std::uint32_t t = 0;
+  for (auto _ : state) {
+    hmc.update(field, chains, t++, reals, flags);
+    Kokkos::fence();
+  }
+}
+}  // namespace
+
 static void BM_HmcTrajectory(benchmark::State& state) {
   const int L = int(state.range(0));
   const index_t chains = state.range(1);
@@ -17,13 +30,7 @@ static void BM_HmcTrajectory(benchmark::State& state) {
   Field phi("phi", chains, g.volume());
   Kokkos::deep_copy(phi, 0.5);
   Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 1, 0, chains);
-  std::vector<BatchScalar> reals{BatchScalar("dH", chains)};
-  std::vector<BatchFlags> flags{BatchFlags("acc", chains)};
-  std::uint32_t t = 0;
-  for (auto _ : state) {
-    hmc.update(phi, chains, t++, reals, flags);
-    Kokkos::fence();
-  }
+  time_trajectories(state, hmc, phi, chains);
   state.SetItemsProcessed(state.iterations() * chains * g.volume());
   state.counters["ns_per_site_traj"] = benchmark::Counter(
       double(chains * g.volume()), benchmark::Counter::kIsIterationInvariantRate |
@@ -51,13 +58,7 @@ static void hmc_chains(benchmark::State& state, const Make& make) {
   theory.hot_start(field, chains, 5, 0);
   Hmc hmc(theory, MdIntegrator(IntegratorKind::Omelyan, 10, 1.0), 1, 0, chains,
           LengthDistribution::Fixed);
-  std::vector<BatchScalar> reals{BatchScalar("dH", chains)};
-  std::vector<BatchFlags> flags{BatchFlags("acc", chains)};
-  std::uint32_t t = 0;
-  for (auto _ : state) {
-    hmc.update(field, chains, t++, reals, flags);
-    Kokkos::fence();
-  }
+  time_trajectories(state, hmc, field, chains);
   state.SetItemsProcessed(state.iterations() * chains * theory.dof());
   state.counters["elements"] = double(chains * theory.dof());
 }
