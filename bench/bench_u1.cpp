@@ -33,15 +33,26 @@ benchmark::Counter us_per(double items) {
   return benchmark::Counter(items * 1e-6, benchmark::Counter::kIsIterationInvariantRate |
                                               benchmark::Counter::kInvert);
 }
+// A flow case of the arguments (L, batch, bits), initialised.
+struct U1FlowCase {
+  index_t batch;
+  U1 theory;
+  Flow flow;
+
+  explicit U1FlowCase(const benchmark::State& state)
+      : batch(state.range(1)),
+        theory(Geometry({int(state.range(0)), int(state.range(0))}), kBeta),
+        flow(theory, tutorial_architecture(state), batch) {
+    flow.initialize(1);
+  }
+  Field field(const std::string& name) const { return Field(name, batch, theory.dof()); }
+};
 }  // namespace
 
 static void BM_U1FlowForward(benchmark::State& state) {
-  const int L = int(state.range(0));
-  const index_t batch = state.range(1);
-  const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(state), batch);
-  flow.initialize(1);
-  Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof());
+  U1FlowCase c(state);
+  auto& [batch, theory, flow] = c;
+  const Field z = c.field("z"), theta = c.field("theta");
   theory.hot_start(z, batch, 3, 0);
   BatchScalar lq("lq", batch);
   for (auto _ : state) {
@@ -54,13 +65,9 @@ static void BM_U1FlowForward(benchmark::State& state) {
 }
 
 static void BM_U1FlowForwardBackward(benchmark::State& state) {
-  const int L = int(state.range(0));
-  const index_t batch = state.range(1);
-  const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(state), batch);
-  flow.initialize(1);
-  Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof()),
-      g("g", batch, theory.dof());
+  U1FlowCase c(state);
+  auto& [batch, theory, flow] = c;
+  const Field z = c.field("z"), theta = c.field("theta"), g = c.field("g");
   theory.hot_start(z, batch, 3, 0);
   BatchScalar lq("lq", batch), glq("glq", batch);
   Kokkos::deep_copy(glq, 1.0 / batch);
@@ -76,12 +83,9 @@ static void BM_U1FlowForwardBackward(benchmark::State& state) {
 // The inverse (Newton inside a bisection bracket per active plaquette): what
 // hybrid chains and forward-KL training pay per configuration.
 static void BM_U1FlowInverse(benchmark::State& state) {
-  const int L = int(state.range(0));
-  const index_t batch = state.range(1);
-  const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(state), batch);
-  flow.initialize(1);
-  Field z("z", batch, theory.dof()), theta("theta", batch, theory.dof());
+  U1FlowCase c(state);
+  auto& [batch, theory, flow] = c;
+  const Field z = c.field("z"), theta = c.field("theta");
   theory.hot_start(theta, batch, 3, 0);
   BatchScalar lq("lq", batch);
   for (auto _ : state) {
@@ -94,11 +98,8 @@ static void BM_U1FlowInverse(benchmark::State& state) {
 // One `flowlat train` step: prior draws, forward, action, loss, backward,
 // Adam (the defaults: lr 5e-3 cosine, clip 5) and the batch's figures.
 static void BM_U1TrainStep(benchmark::State& state) {
-  const int L = int(state.range(0));
-  const index_t batch = state.range(1);
-  const U1 theory(Geometry({L, L}), kBeta);
-  Flow flow(theory, tutorial_architecture(state), batch);
-  flow.initialize(1);
+  U1FlowCase c(state);
+  auto& [batch, theory, flow] = c;
   AdamOptions adam;
   adam.lr = 5e-3;
   adam.clip_norm = 5;
