@@ -190,15 +190,82 @@ FLOWLAT_KERNEL_FN SitePack<T, B> ones(int len) {  // 1 in the first len lanes, t
 
 // A block is a run of block_rows lattice rows of the batch, taken in (config,
 // row) order, so on a small lattice one block spans several configs. Work item
-// (block, gradient row x channel block): kSlots lattice rows at a time, each
-// into its own accumulators (independent additions, whatever the row length),
-// pack by pack along the rows; the accumulators summed in a fixed order at the end.
+// (block, gradient row x channel block): kSlots lattice rows at a time, row
+// r0 + t into accumulators t (independent additions, whatever the row length),
+// pack by pack along the rows; the accumulators summed in a fixed order at the
+// end. The (config, row) of each lattice row is stepped, not divided out, and
+// the slots of a full group are unconditional: on 8-site rows the divisions,
+// the dead-slot tests and the spills they caused cost more than the row's
+// multiply-adds.
+template <class T, int B, int kBlock>
+struct WeightGradRows {
+  using Pack = SitePack<T, B>;
+  static constexpr int kSlots = kConvAccumulators / kBlock;
+  const WeightGradKernelArgs<T>& a;
+  const T* in;        // channel ci of config 0
+  const T* d;         // channels c0.. of config 0, shifted
+  index_t n_rows;     // lattice rows per config
+  bool bias;
+  index_t b, lattice_row;  // of the next row
+
+  // The next row's input and (shifted, padded) output-gradient pointers.
+  FLOWLAT_KERNEL_FN void next(const T*& x, const T*& g) {
+    x = in + b * a.in_config_stride + lattice_row * a.slots.row_length;
+    g = d + b * a.d_config_stride + a.slots.row_starts[lattice_row];
+    if (++lattice_row == n_rows) {
+      lattice_row = 0;
+      ++b;
+    }
+  }
+  // acc[j][t] += d_t(j) x_t over the packs of row t, t < kLive.
+  template <int kLive>
+  FLOWLAT_KERNEL_FN void add_rows(Pack (&acc)[kBlock][kSlots]) {
+    constexpr int kWidth = kPackWidth<T, B>;
+    const T* x[kLive];
+    const T* g[kLive];
+    FLOWLAT_UNROLL
+    for (int t = 0; t < kLive; ++t) next(x[t], g[t]);
+    const int L = a.slots.row_length;
+    for (int x0 = 0; x0 < L; x0 += kWidth) {
+      if (L - x0 >= kWidth)
+        add_packs<kLive, true>(acc, x, g, x0, kWidth);
+      else
+        add_packs<kLive, false>(acc, x, g, x0, L - x0);
+    }
+  }
+  // The packs at x0 of each row t < kLive; kFull: len = the pack width (a
+  // plain load, which the general partial load would go through memory for).
+  template <int kLive, bool kFull>
+  FLOWLAT_KERNEL_FN void add_packs(Pack (&acc)[kBlock][kSlots], const T* const (&x)[kLive],
+                                   const T* const (&g)[kLive], int x0, int len) {
+    const index_t dc = a.d_channel_stride;
+    FLOWLAT_UNROLL
+    for (int t = 0; t < kLive; ++t) {
+      Pack v;
+      if constexpr (kFull)
+        v = bias ? Pack::splat(1) : Pack::load(x[t] + x0);
+      else
+        v = bias ? ones<T, B>(len) : load_partial<T, B>(x[t] + x0, len);
+      FLOWLAT_UNROLL
+      for (int j = 0; j < kBlock; ++j) acc[j][t].add_product(Pack::load(g[t] + j * dc + x0), v);
+    }
+  }
+  // The last rows of the block, fewer than kSlots.
+  template <int kLive = kSlots - 1>
+  FLOWLAT_KERNEL_FN void add_tail(Pack (&acc)[kBlock][kSlots], int live) {
+    if constexpr (kLive > 0) {
+      if (live == kLive) return add_rows<kLive>(acc);
+      add_tail<kLive - 1>(acc, live);
+    }
+  }
+};
+
 template <class T, int B, int kBlock>
 FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_t blk,
                                         index_t item) {
-  using Pack = SitePack<T, B>;
-  constexpr int kWidth = kPackWidth<T, B>;
-  constexpr int kSlots = kConvAccumulators / kBlock;
+  using Rows = WeightGradRows<T, B, kBlock>;
+  using Pack = typename Rows::Pack;
+  constexpr int kSlots = Rows::kSlots;
   const index_t row = item / a.channel_blocks;  // (ci, o), or the bias
   const int c0 = int(item % a.channel_blocks) * kBlock;
   const bool bias = row == a.rows - 1;
@@ -207,35 +274,22 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_
   const index_t n_rows = a.slots.per_config / a.slots.per_row;  // lattice rows per config
   const index_t first = blk * a.block_rows;
   const index_t last = first + a.block_rows < a.batch_rows ? first + a.block_rows : a.batch_rows;
-  const int L = a.slots.row_length;
+  Rows rows{a,      a.in + ci * a.in_channel_stride, a.d_padded + c0 * a.d_channel_stride + shift,
+            n_rows, bias,
+            first / n_rows, first % n_rows};
   Pack acc[kBlock][kSlots];
   for (int j = 0; j < kBlock; ++j)
     for (int t = 0; t < kSlots; ++t) acc[j][t] = Pack::splat(0);
-  for (index_t r0 = first; r0 < last; r0 += kSlots) {
-    const T* x[kSlots];
-    const T* d[kSlots];
-    bool live[kSlots];  // past the block's last row: read row r0 again, add 0
-    for (int t = 0; t < kSlots; ++t) {
-      live[t] = r0 + t < last;
-      const index_t r = live[t] ? r0 + t : r0, b = r / n_rows, lattice_row = r % n_rows;
-      x[t] = a.in + b * a.in_config_stride + ci * a.in_channel_stride + lattice_row * L;
-      d[t] = a.d_padded + b * a.d_config_stride + c0 * a.d_channel_stride +
-             a.slots.row_starts[lattice_row] + shift;
-    }
-    for (int x0 = 0; x0 < L; x0 += kWidth) {
-      const int len = L - x0 < kWidth ? L - x0 : kWidth;
-      for (int t = 0; t < kSlots; ++t) {
-        const int used = live[t] ? len : 0;
-        const Pack v = bias ? ones<T, B>(used) : load_partial<T, B>(x[t] + x0, used);
-        for (int j = 0; j < kBlock; ++j)
-          acc[j][t].add_product(Pack::load(d[t] + j * a.d_channel_stride + x0), v);
-      }
-    }
-  }
+  index_t r0 = first;
+  for (; r0 + kSlots <= last; r0 += kSlots) rows.template add_rows<kSlots>(acc);
+  rows.add_tail(acc, int(last - r0));
+  // the slots' packs added in slot order, then one sum over the lanes
+  FLOWLAT_UNROLL
   for (int j = 0; j < kBlock; ++j) {
-    T sum = 0;
-    for (int t = 0; t < kSlots; ++t) sum += lane_sum(acc[j][t]);
-    a.part[(blk * a.rows + row) * a.c_out + c0 + j] = sum;
+    Pack sum = acc[j][0];
+    FLOWLAT_UNROLL
+    for (int t = 1; t < kSlots; ++t) sum = sum + acc[j][t];
+    a.part[(blk * a.rows + row) * a.c_out + c0 + j] = lane_sum(sum);
   }
 }
 

@@ -46,6 +46,10 @@ inline constexpr int kVectorBytes = 16;
 inline constexpr int kHalfVectorBytes = kVectorBytes > 16 ? kVectorBytes / 2 : 16;
 template <class T, int B>
 inline constexpr int kPackWidth = B / int(sizeof(T));
+// Before the short loops over a kernel's accumulators: unrolled, each
+// accumulator stays in a register; as a loop GCC keeps them in an array in
+// memory and every multiply-add waits for a store and a reload.
+#define FLOWLAT_UNROLL _Pragma("GCC unroll 16")
 // Weights stored as kWeightLanes copies: SSE2 has no broadcast load, and a
 // shuffle per weight would compete with the multiplies for the same ports.
 #if defined(__AVX__) || !defined(__x86_64__)
@@ -90,9 +94,11 @@ struct SitePack {
   }
   friend SitePack operator*(const SitePack& a, const SitePack& b) { return SitePack{a.v * b.v}; }
   friend SitePack operator-(const SitePack& a, const SitePack& b) { return SitePack{a.v - b.v}; }
+  friend SitePack operator+(const SitePack& a, const SitePack& b) { return SitePack{a.v + b.v}; }
 };
 #else
 // One width (B is not used): one site per thread, or FLOWLAT_PACK_WIDTH.
+#define FLOWLAT_UNROLL  // device compilers unroll short constant loops themselves
 inline constexpr int kVectorBytes = 8;
 inline constexpr int kHalfVectorBytes = 8;
 template <class T, int B>
@@ -148,6 +154,11 @@ struct SitePack {
   FLOWLAT_KERNEL_FN friend SitePack operator-(const SitePack& a, const SitePack& b) {
     SitePack r;
     for (int s = 0; s < kWidth; ++s) r.v[s] = a.v[s] - b.v[s];
+    return r;
+  }
+  FLOWLAT_KERNEL_FN friend SitePack operator+(const SitePack& a, const SitePack& b) {
+    SitePack r;
+    for (int s = 0; s < kWidth; ++s) r.v[s] = a.v[s] + b.v[s];
     return r;
   }
 };

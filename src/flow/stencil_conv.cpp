@@ -131,7 +131,8 @@ void gather(const T* weights, const T* bias, const TensorOf<T>& src, const Tenso
 
 // ---- weight gradients ---------------------------------------------------------
 // dL/dw[co][ci][o] = sum_{b,y} d_out(b, co, y - offset_o) in(b, ci, y): summed
-// over fixed blocks (a run of about kGradBlockSites sites of the batch), then
+// over fixed blocks (a run of about kGradBlockSites sites of the batch, more
+// for narrow outputs), then
 // over the blocks in order, so the summation order depends only on n, the
 // lattice and the instruction set, never on the number of threads.
 inline constexpr index_t kGradBlockSites = 256;
@@ -335,7 +336,13 @@ void StencilConv::add_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_o
   const int c_in = c_in_, c_out = c_out_, n_off = n_offsets_;
   const index_t w0 = weight_offset_, b0 = bias_offset_;
   const index_t batch_rows = n * halo_.rows();
-  const index_t block_rows = std::max(index_t(1), kGradBlockSites / halo_.row_length());
+  // A work item does `block` multiply-adds per site of its block: narrower
+  // channel blocks get longer blocks, so that its fixed cost (pointers, the
+  // final lane sums) stays small against them (the last layer's 2 channels
+  // took 4 times the multiply-add share of the wider layers at 256 sites).
+  const int block = channel_block(c_out, kConvAccumulators);
+  const index_t block_sites = kGradBlockSites * (kConvAccumulators / block);
+  const index_t block_rows = std::max(index_t(1), block_sites / halo_.row_length());
   const index_t n_blocks = (batch_rows + block_rows - 1) / block_rows;
   const index_t rows = index_t(c_in) * n_off + 1;  // (ci, o) rows, then the bias row
   const Kokkos::View<T***, Kokkos::LayoutRight, MemSpace> part(
@@ -359,7 +366,7 @@ void StencilConv::add_weight_grads(const TensorOf<T>& in, const TensorOf<T>& d_o
   a.rows = rows;
   a.n_offsets = n_off;
   a.c_out = c_out;
-  a.block = channel_block(c_out, kConvAccumulators);
+  a.block = block;
   a.channel_blocks = c_out / a.block;
   Kokkos::parallel_for("flow.conv.weight_grad_blocks",
                        batch_site_policy(n_blocks, rows * a.channel_blocks),
