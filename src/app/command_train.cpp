@@ -4,6 +4,7 @@
 // train.checkpoint_every steps.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -93,6 +94,21 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     throw InputError("train.data: only used by train.loss = forward_kl (this run has " + loss +
                      ")");
   const long long steps = config.get_int("train.steps");
+  // tempering over the first fraction of the total steps (the same schedule
+  // when a run continues a model: train.steps is the total)
+  const double temper_fraction = config.get_real("train.temper");
+  TemperSchedule temper;
+  temper.steps = (long long)std::llround(temper_fraction * double(steps));
+  temper.from = config.get_real("train.temper_from");
+  if (temper_fraction > 0 && loss != "reverse_kl")
+    throw InputError("train.temper: tempering applies to train.loss = reverse_kl only (this run "
+                     "has " + loss + ")");
+  if (!(temper_fraction < 1))
+    throw InputError("train.temper: value '" + config.get_string("train.temper") +
+                     "' must be < 1: the last steps must train on the action itself");
+  if (!(temper.from > 0))
+    throw InputError("train.temper_from: value '" + config.get_string("train.temper_from") +
+                     "' must be > 0");
   const long long log_every = config.get_int("train.log_every");
   const long long checkpoint_every = config.get_int("train.checkpoint_every");
   const index_t batch = config.get_int("train.batch");
@@ -129,6 +145,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   else
     trainer_ptr = std::make_unique<ReverseKlTrainer>(mpi, flow, *theory, batch, adam, seed);
   FlowTrainer& trainer = *trainer_ptr;
+  trainer.set_temper_schedule(temper);
   TrainingHistory history;
   double wall_offset = 0;  // wall time of the training this run continues
   if (init) {
@@ -214,6 +231,11 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                     "|grad| %.3e  lr %.3e  %8.1f s",
                     r.step, m.loss, m.ess, m.acceptance, w.max_weight, w.pareto_k, r.grad_norm,
                     r.learning_rate, elapsed);
+      // while tempering, the figures are those of s S, not of the target
+      if (r.action_scale < 1) {
+        const std::size_t used = std::strlen(line);
+        std::snprintf(line + used, sizeof line - used, "  (tempered: %.3f S)", r.action_scale);
+      }
       log.info(line);
     }
     if (checkpoint_every > 0 && r.step % checkpoint_every == 0 && t + 1 < steps)

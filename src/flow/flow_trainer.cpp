@@ -55,15 +55,16 @@ double FlowTrainer::sample_flow_batch(std::uint32_t t) {
   flow_.forward(z_, n, phi_, log_q_);
   theory_.action(phi_, n, action_);
   const auto log_q = log_q_, S = action_;
+  const double s = action_scale();
   double local_loss = 0;
   Kokkos::parallel_reduce(
       "train.reverse_kl", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b, double& acc) { acc += log_q(b) + S(b); }, local_loss);
-  // log-weights w = -S - log q for the ESS, in a scratch batch
+      KOKKOS_LAMBDA(index_t b, double& acc) { acc += log_q(b) + s * S(b); }, local_loss);
+  // log-weights w = -s S - log q for the ESS, in a scratch batch
   const auto log_w = log_w_;
   Kokkos::parallel_for(
       "train.log_w", Kokkos::RangePolicy<ExecSpace>(0, n),
-      KOKKOS_LAMBDA(index_t b) { log_w(b) = -S(b) - log_q(b); });
+      KOKKOS_LAMBDA(index_t b) { log_w(b) = -s * S(b) - log_q(b); });
   last_log_w_ = allgather_batch(mpi_, log_w, n);
   last_weights_ = weight_diagnostics(last_log_w_);
   last_acceptance_ = expected_imh_acceptance(last_log_w_);
@@ -109,6 +110,7 @@ TrainStepResult FlowTrainer::step(bool figures) {
   want_figures_ = figures;
   TrainStepResult r;
   r.learning_rate = adam_.learning_rate();
+  r.action_scale = action_scale();
   const long long step = adam_.steps_taken() + 1;
   r.loss = loss_and_gradient(std::uint32_t(adam_.steps_taken()), true);
   if (!std::isfinite(r.loss))

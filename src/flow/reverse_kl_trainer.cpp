@@ -15,14 +15,14 @@ ReverseKlTrainer::ReverseKlTrainer(const MpiContext& mpi, Flow& flow, const Theo
       grad_log_q_("train.grad_log_q", std::max<index_t>(local_.count, 1)) {}
 
 void ReverseKlTrainer::seed_reverse_kl_gradient() {
-  // dL/dphi = S'(phi)/B, dL/dlog q = 1/B: this rank's share of the batch mean
-  const double inv_b = 1.0 / double(global_batch_);
+  // dL/dphi = s S'(phi)/B, dL/dlog q = 1/B: this rank's share of the batch mean
+  const double inv_b = 1.0 / double(global_batch_), scaled = action_scale() * inv_b;
   const index_t n = local_.count;
   theory_.force(phi_, n, grad_phi_);
   const auto g = grad_phi_;
   Kokkos::parallel_for(
       "train.scale_force", batch_site_policy(n, theory_.dof()),
-      KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) *= inv_b; });
+      KOKKOS_LAMBDA(index_t b, index_t x) { g(b, x) *= scaled; });
   Kokkos::deep_copy(grad_log_q_, inv_b);
 }
 

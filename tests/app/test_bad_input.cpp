@@ -377,6 +377,22 @@ TEST_F(BadInput, TrainingInputsAndOutputsApart) {
   fs::remove(data);
 }
 
+// Tempering: only for reverse KL, and it must end before the last step.
+TEST_F(BadInput, TemperingOutOfPlace) {
+  const std::string train = "train --lattice.shape=4,4 --flow.layers=2 --flow.hidden=4,4 "
+                            "--train.batch=8 --train.steps=4 --run.overwrite=true "
+                            "--flow.model=" + output_ + " ";
+  expect_one_line_error(run_flowlat(train + "--train.temper=1"), "train.temper");
+  expect_one_line_error(run_flowlat(train + "--train.temper=-0.5"), "train.temper");
+  expect_one_line_error(run_flowlat(train + "--train.temper=0.5 --train.temper_from=0"),
+                        "train.temper_from");
+  expect_one_line_error(run_flowlat(train + "--train.temper=0.5 --train.temper_from=1.5"),
+                        "train.temper_from");
+  expect_one_line_error(
+      run_flowlat(train + "--train.temper=0.5 --train.loss=forward_kl --train.data=x.h5"),
+      "train.temper");
+}
+
 TEST_F(BadInput, SampleDoesNotWriteOverItsModel) {
   const std::string model = testing::TempDir() + "bad_input_sample_model.h5";
   fs::remove(model);

@@ -176,6 +176,54 @@ TEST_P(U1FlowMaps, ReverseKlGradientMatchesFiniteDifferences) {
   EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
 }
 
+// Tempered training (train.temper_steps): the loss and its gradient are
+// those of s S, checked against central differences at s = 0.3.
+TEST_P(U1FlowMaps, TemperedReverseKlGradientMatchesFiniteDifferences) {
+  const Geometry g({4, 4});
+  const U1 theory(g, 2.0);
+  Flow flow(theory, gauge_architecture(GetParam()), 3);
+  flow.initialize(5);
+  amplify(flow, 3.0);
+  ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 3, AdamOptions{}, 77);
+  trainer.set_temper_schedule(TemperSchedule{10, 0.3});
+  ASSERT_EQ(trainer.action_scale(), 0.3);
+  EXPECT_LT(parameter_gradient_error(trainer, flow), 1e-6);
+}
+
+// s S_beta = S_{s beta} for the Wilson action: tempered at s = 1/2 from
+// beta = 3, the step is the untempered one at beta = 3/2 (powers of two:
+// bit for bit), and the schedule reaches s = 1 at its last step.
+TEST(U1Flow, TemperedActionIsTheActionAtScaledBeta) {
+  const Geometry g({4, 4});
+  const U1 hot(g, 1.5), cold(g, 3.0);
+  auto loss_and_grads = [&](const U1& theory, const TemperSchedule& schedule) {
+    Flow flow(theory, gauge_architecture(), 4);
+    flow.initialize(9);
+    amplify(flow, 2.0);
+    ReverseKlTrainer trainer(MpiContext(MPI_COMM_SELF), flow, theory, 4, AdamOptions{}, 21);
+    trainer.set_temper_schedule(schedule);
+    const double loss = trainer.loss_and_gradient(0, true);
+    auto grads = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().grads());
+    return std::make_pair(loss, grads);
+  };
+  const auto [loss_hot, grads_hot] = loss_and_grads(hot, TemperSchedule{});
+  const auto [loss_tempered, grads_tempered] = loss_and_grads(cold, TemperSchedule{8, 0.5});
+  EXPECT_EQ(loss_hot, loss_tempered);
+  ASSERT_EQ(grads_hot.extent(0), grads_tempered.extent(0));
+  for (index_t i = 0; i < index_t(grads_hot.extent(0)); ++i)
+    ASSERT_EQ(grads_hot(i), grads_tempered(i)) << "parameter " << i;
+  const auto [loss_cold, grads_cold] = loss_and_grads(cold, TemperSchedule{});
+  EXPECT_NE(loss_cold, loss_hot);
+
+  const TemperSchedule schedule{8, 0.2};
+  EXPECT_EQ(schedule.scale(0), 0.2);
+  EXPECT_DOUBLE_EQ(schedule.scale(4), 0.6);
+  EXPECT_LT(schedule.scale(7), 1.0);
+  EXPECT_EQ(schedule.scale(8), 1.0);
+  EXPECT_EQ(schedule.scale(100), 1.0);
+  EXPECT_EQ(TemperSchedule{}.scale(0), 1.0);
+}
+
 TEST_P(U1FlowMaps, ForwardKlGradientMatchesFiniteDifferences) {
   const Geometry g({4, 4});
   const U1 theory(g, 2.0);

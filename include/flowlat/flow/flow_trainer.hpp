@@ -13,6 +13,7 @@
 #include "flowlat/flow/adam.hpp"
 #include "flowlat/flow/flow.hpp"
 #include "flowlat/flow/importance_weights.hpp"
+#include "flowlat/flow/temper_schedule.hpp"
 #include "flowlat/theory/theory.hpp"
 
 namespace flowlat {
@@ -26,6 +27,7 @@ struct TrainStepResult {
   double pareto_k = 0;        // Pareto k-hat of that batch's weights (noisy: few samples)
   double grad_norm = 0;       // global gradient norm before clipping
   double learning_rate = 0;   // used by this step
+  double action_scale = 1;    // s of the tempered action s S this step trained on (1: S itself)
 };
 
 // Training produced a non-finite loss, gradient or parameter. Every rank
@@ -55,6 +57,11 @@ class FlowTrainer {
   // global batch order (diagnostics pool them over several steps).
   const std::vector<double>& last_log_weights() const { return last_log_w_; }
   Adam& optimizer() { return adam_; }
+  // Reverse KL only: train on s(t) S (temper_schedule.hpp); the loss and the
+  // weight figures of those steps are those of s S.
+  void set_temper_schedule(const TemperSchedule& schedule) { temper_ = schedule; }
+  // s of the next step's action (1 outside the schedule).
+  double action_scale() const { return temper_.scale(adam_.steps_taken()); }
   long long steps_taken() const { return adam_.steps_taken(); }
 
   // Loss of the current parameters on the batch of step `t` (no update), and
@@ -66,7 +73,8 @@ class FlowTrainer {
   // Draws this rank's prior batch of step t (sample j of the global batch
   // from CounterRng(seed, j): the batch does not depend on the rank count),
   // pushes it through the flow and evaluates the action. Returns the global
-  // mean of log q + S (the reverse-KL loss) and sets the batch's ESS/N.
+  // mean of log q + s S (the reverse-KL loss; s = action_scale()) and sets
+  // the batch's ESS/N from the log-weights -s S - log q.
   // Public: it launches device lambdas, which nvcc does not allow in private
   // or protected member functions.
   double sample_flow_batch(std::uint32_t t);
@@ -84,6 +92,7 @@ class FlowTrainer {
   WeightDiagnostics last_weights_;
   std::vector<double> last_log_w_;
   bool want_figures_ = true;  // step()'s argument, for loss_and_gradient()
+  TemperSchedule temper_;
   // No flow batch this step: NaN figures, no log-weights.
   void clear_figures();
 
