@@ -1,6 +1,7 @@
 // PeriodicHalo: the padded index arithmetic (host tables) and the fill kernel.
 #include "flowlat/flow/periodic_halo.hpp"
 
+#include <cstring>
 #include <vector>
 
 #include "flowlat/core/batch_policy.hpp"
@@ -79,6 +80,25 @@ KOKKOS_INLINE_FUNCTION void copy_padded_row(const T* src, T* dst, int L, int r, 
   for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
   for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
 }
+// The host's copy_padded_row: the row in chunks of one AVX register (a
+// memcpy of constant size is one vector move) and, for the common radius 1,
+// its two halo sites without the wrap-around loops. On 8-site rows the
+// element loops cost more than the copy (the halo fill was 15 % of a float32
+// forward pass).
+template <class T>
+inline void copy_padded_row_host(const T* src, T* dst, int L, int r, int left) {
+  constexpr int kChunk = 32 / int(sizeof(T));
+  int j = 0;
+  for (; j + kChunk <= L; j += kChunk) std::memcpy(dst + r + j, src + j, sizeof(T) * kChunk);
+  for (; j < L; ++j) dst[r + j] = src[j];
+  if (r == 1) {
+    dst[0] = src[L - 1];
+    dst[L + 1] = src[0];
+    return;
+  }
+  for (int i = 0, x = left; i < r; ++i, x = x + 1 < L ? x + 1 : 0) dst[i] = src[x];
+  for (int i = 0, x = 0; i < r; ++i, x = x + 1 < L ? x + 1 : 0) dst[r + L + i] = src[x];
+}
 }  // namespace
 
 template <class T>
@@ -100,7 +120,7 @@ void PeriodicHalo::fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& pad
           T* channel = &padded(b, c, 0);
           for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
           for (index_t pr = 0; pr < n_padded_rows; ++pr)
-            copy_padded_row(&in(b, c, sources(pr)), &padded(b, c, pr * P), L, r, left);
+            copy_padded_row_host(&in(b, c, sources(pr)), &padded(b, c, pr * P), L, r, left);
         });
   } else {
     // Devices: one work item per (config, channel x padded row, or the slack),
