@@ -94,18 +94,14 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
     throw InputError("train.data: only used by train.loss = forward_kl (this run has " + loss +
                      ")");
   const long long steps = config.get_int("train.steps");
-  // tempering over the first fraction of the total steps (the same schedule
-  // when a run continues a model: train.steps is the total)
-  const double temper_fraction = config.get_real("train.temper");
+  // tempering over the first temper_steps steps of the training (Adam's step
+  // count, so a continued training stays on the schedule)
   TemperSchedule temper;
-  temper.steps = (long long)std::llround(temper_fraction * double(steps));
+  temper.steps = config.get_int("train.temper_steps");
   temper.from = config.get_real("train.temper_from");
-  if (temper_fraction > 0 && loss != "reverse_kl")
-    throw InputError("train.temper: tempering applies to train.loss = reverse_kl only (this run "
-                     "has " + loss + ")");
-  if (!(temper_fraction < 1))
-    throw InputError("train.temper: value '" + config.get_string("train.temper") +
-                     "' must be < 1: the last steps must train on the action itself");
+  if (temper.steps > 0 && loss != "reverse_kl")
+    throw InputError("train.temper_steps: tempering applies to train.loss = reverse_kl only "
+                     "(this run has " + loss + ")");
   if (!(temper.from > 0))
     throw InputError("train.temper_from: value '" + config.get_string("train.temper_from") +
                      "' must be > 0");
@@ -169,6 +165,12 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
            std::to_string(first) + " -> " + std::to_string(steps) +
            (init ? " (continuing " + init_path + ")" : std::string()) + ", model " + model_path);
 
+  if (temper.steps >= steps && steps > first)
+    log.info("  WARNING: train.temper_steps = " + std::to_string(temper.steps) +
+             " >= train.steps: this run ends while tempered (its model is trained on " +
+             std::to_string(temper.scale(steps - 1)).substr(0, 5) +
+             " S, not S); continue it with train.init_model and train.steps > " +
+             std::to_string(temper.steps));
   log.info("  log lines: loss, ESS/N and acceptance (expected independence-MH rate, from the "
            "batch) averaged over the steps since the previous line; max w and Pareto k^ of the "
            "importance weights of all those steps' samples (k^ > 0.7: heavy-tailed weights)");
@@ -256,6 +258,17 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                   "  last %zu steps (mean): loss %.5f  ESS/N %.4f  acceptance (estimate) %.3f",
                   m.window, m.loss, m.ess, m.acceptance);
     log.info(line);
+    // Where ln Z is exact the loss says how far the flow is from the target:
+    // KL(q || p) = <log q + S> + ln Z >= 0, extensive for a local flow
+    // (batch ESS/N and acceptance estimates saturate near 1/batch instead).
+    const double log_z = theory->exact_log_partition_function();
+    if (std::isfinite(log_z) && temper.scale(steps - (long long)m.window) == 1.0) {
+      std::snprintf(line, sizeof line,
+                    "  reverse KL of the flow: %.4f (= loss + ln Z, exact ln Z %.4f of this "
+                    "lattice)",
+                    m.loss + log_z, log_z);
+      log.info(line);
+    }
   }
   log.info("  written: " + model_path);
   return 0;

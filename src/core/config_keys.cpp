@@ -109,14 +109,14 @@ const std::vector<KeySpec>& all_keys() {
       keys::text("train.data", "",
                  "ensemble file (flowlat hmc/metropolis/sample output) for forward_kl; all its "
                  "saved configurations of all chains"),
-      keys::bounded_real("train.temper", "0",
-                         "reverse_kl: over this fraction of train.steps train on s S, s rising "
-                         "linearly from train.temper_from to 1 (U(1): beta rising to "
-                         "theory.beta), then on S itself; helps narrow targets (large beta); "
-                         "0 = off, < 1",
-                         0, 1),
+      keys::integer("train.temper_steps", "0",
+                    "reverse_kl: train on s S over the first n steps (counted from the start "
+                    "of the training, also when continuing), s rising linearly from "
+                    "train.temper_from to 1 (U(1): beta rising to theory.beta), then on S "
+                    "itself; helps narrow targets (large beta); 0 = off",
+                    0, kMaxStep),
       keys::bounded_real("train.temper_from", "0.15",
-                         "s of the tempered action at step 0 (train.temper), > 0", 0, 1),
+                         "s of the tempered action at step 0 (train.temper_steps), > 0", 0, 1),
       keys::integer("train.log_every", "100", "steps between log lines", 1, kMaxStep),
       keys::integer("train.checkpoint_every", "1000",
               "steps between checkpoints of the model file (0 = only at the end)", 0,

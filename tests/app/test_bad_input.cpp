@@ -377,20 +377,19 @@ TEST_F(BadInput, TrainingInputsAndOutputsApart) {
   fs::remove(data);
 }
 
-// Tempering: only for reverse KL, and it must end before the last step.
+// Tempering: only for reverse KL, with a start scale in (0, 1].
 TEST_F(BadInput, TemperingOutOfPlace) {
   const std::string train = "train --lattice.shape=4,4 --flow.layers=2 --flow.hidden=4,4 "
                             "--train.batch=8 --train.steps=4 --run.overwrite=true "
                             "--flow.model=" + output_ + " ";
-  expect_one_line_error(run_flowlat(train + "--train.temper=1"), "train.temper");
-  expect_one_line_error(run_flowlat(train + "--train.temper=-0.5"), "train.temper");
-  expect_one_line_error(run_flowlat(train + "--train.temper=0.5 --train.temper_from=0"),
+  expect_one_line_error(run_flowlat(train + "--train.temper_steps=-2"), "train.temper_steps");
+  expect_one_line_error(run_flowlat(train + "--train.temper_steps=2 --train.temper_from=0"),
                         "train.temper_from");
-  expect_one_line_error(run_flowlat(train + "--train.temper=0.5 --train.temper_from=1.5"),
+  expect_one_line_error(run_flowlat(train + "--train.temper_steps=2 --train.temper_from=1.5"),
                         "train.temper_from");
   expect_one_line_error(
-      run_flowlat(train + "--train.temper=0.5 --train.loss=forward_kl --train.data=x.h5"),
-      "train.temper");
+      run_flowlat(train + "--train.temper_steps=2 --train.loss=forward_kl --train.data=x.h5"),
+      "train.temper_steps");
 }
 
 TEST_F(BadInput, SampleDoesNotWriteOverItsModel) {

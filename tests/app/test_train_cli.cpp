@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "flowlat/io/model_file.hpp"
@@ -157,6 +158,51 @@ TEST(TrainCli, ContinuesFromAModelFileWhereItStopped) {
                      "train.steps");
   expect_input_error(train(model_path("bad_init"), 30, 1, "--train.init_model=" + half + ".nope"),
                      "train.init_model");
+}
+
+// train.temper_steps: the schedule follows the global step, so a tempered training
+// continued from its checkpoint is the uninterrupted one; the log marks the
+// tempered steps; at an exact point (U(1) in 2D) the summary gives the
+// reverse KL = loss + ln Z.
+TEST(TrainCli, TemperedTrainingContinuesOnItsScheduleAndReportsTheKL) {
+  const std::string whole = model_path("tempered_whole"), half = model_path("tempered_half"),
+                    continued = model_path("tempered_continued");
+  const std::string u1 =
+      "--theory.name=u1 --theory.beta=3 --flow.precision=float64 "
+      "--train.lr_schedule=constant --train.temper_steps=10 --train.temper_from=0.25 ";
+  const RunResult w = train(whole, 20, 1, u1);
+  ASSERT_EQ(w.exit_code, 0) << w.out << w.err;
+  const RunResult h = train(half, 6, 1, u1);  // stops while tempered: warned
+  ASSERT_EQ(h.exit_code, 0) << h.out << h.err;
+  EXPECT_NE(h.out.find("WARNING: train.temper_steps = 10 >= train.steps"), std::string::npos)
+      << h.out;
+  EXPECT_EQ(h.out.find("reverse KL"), std::string::npos) << h.out;  // not of the target
+  const RunResult c = train(continued, 20, 1, u1 + "--train.init_model=" + half);
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_EQ(read_model_file(continued).parameters, read_model_file(whole).parameters);
+
+  // steps 1..10 trained on s S (s = 0.25 + 0.75 (step - 1) / 10), the rest on S
+  EXPECT_NE(w.out.find("(tempered: 0.925 S)"), std::string::npos) << w.out;  // step 10
+  const std::size_t step12 = w.out.find("  step      12");
+  ASSERT_NE(step12, std::string::npos) << w.out;
+  EXPECT_EQ(w.out.find("(tempered:", step12), std::string::npos) << w.out;
+  EXPECT_EQ(w.out.find("WARNING"), std::string::npos) << w.out;
+
+  double loss = 0, kl = 0, log_z = 0;
+  const std::size_t last = w.out.find("(mean): loss ");
+  const std::size_t kl_line = w.out.find("reverse KL of the flow: ");
+  ASSERT_NE(last, std::string::npos) << w.out;
+  ASSERT_NE(kl_line, std::string::npos) << w.out;
+  ASSERT_EQ(std::sscanf(w.out.c_str() + last, "(mean): loss %lf", &loss), 1);
+  ASSERT_EQ(std::sscanf(w.out.c_str() + kl_line,
+                        "reverse KL of the flow: %lf (= loss + ln Z, exact ln Z %lf", &kl, &log_z),
+            2);
+  EXPECT_NEAR(kl, loss + log_z, 1e-3);
+  EXPECT_GT(kl, 0);  // KL >= 0; a 2-layer flow after 20 steps is far from the target
+  // phi4 has no exact ln Z: no such line
+  const RunResult phi4 = train(model_path("tempered_phi4"), 4, 1, "");
+  ASSERT_EQ(phi4.exit_code, 0);
+  EXPECT_EQ(phi4.out.find("reverse KL"), std::string::npos) << phi4.out;
 }
 
 TEST(TrainCli, BadInputIsOneLineNamingTheKey) {

@@ -1,4 +1,4 @@
-// Tempered reverse-KL training (train.temper, train.temper_from): over the
+// Tempered reverse-KL training (train.temper_steps, train.temper_from): over the
 // first `steps` Adam steps the flow is trained on the action scaled by s(t),
 // rising linearly from `from` to 1, and on the action itself after that. A
 // narrow target (U(1) at large beta) is then reached through wider ones the
