@@ -16,13 +16,6 @@ IntegratorKind integrator_from_name(const std::string& name) {
   throw InputError("hmc.integrator: unknown integrator '" + name + "'");
 }
 
-// p -= h F; a free function, as nvcc wants for device lambdas. (The drift
-// belongs to the field type: Theory::drift.)
-void md_kick(const BatchSitePolicy& range, const Field& p, const Field& force, real_t h) {
-  Kokkos::parallel_for(
-      "md.kick", range, KOKKOS_LAMBDA(index_t b, index_t x) { p(b, x) -= h * force(b, x); });
-}
-
 MdIntegrator::MdIntegrator(IntegratorKind kind, int steps, double trajectory_length)
     : steps_(steps), length_(trajectory_length), eps_(trajectory_length / steps) {
   if (kind == IntegratorKind::Leapfrog) {
@@ -51,11 +44,8 @@ void MdIntegrator::integrate(const Theory& theory, const Field& phi, const Field
   if (length <= 0) length = length_;
   const int steps = steps_for(length);
   const double eps = length / steps;  // the nominal eps_ exactly when length = length_
-  const auto range = batch_site_policy(n, theory.dof());
-  auto kick = [&](double coef) {
-    theory.force(phi, n, force);
-    md_kick(range, p, force, coef * eps);
-  };
+  // p -= coef eps F (the theory may fuse force and update; `force` is its scratch)
+  auto kick = [&](double coef) { theory.kick(phi, p, real_t(coef * eps), n, force); };
   double pending = 0;  // kick coefficient not applied yet (merged across steps)
   bool have_pending = false;
   for (int s = 0; s < steps; ++s) {

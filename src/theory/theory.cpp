@@ -24,6 +24,14 @@ void Theory::drift(const Field& field, const Field& momentum, real_t h, index_t 
       KOKKOS_LAMBDA(index_t b, index_t x) { field(b, x) += h * momentum(b, x); });
 }
 
+void Theory::kick(const Field& field, const Field& momentum, real_t h, index_t n,
+                  const Field& scratch) const {
+  force(field, n, scratch);
+  Kokkos::parallel_for(
+      "md.kick", batch_site_policy(n, dof()),
+      KOKKOS_LAMBDA(index_t b, index_t x) { momentum(b, x) -= h * scratch(b, x); });
+}
+
 void Theory::hot_start(const Field& field, index_t n, std::uint64_t seed,
                        std::int64_t first_chain) const {
   Kokkos::parallel_for(

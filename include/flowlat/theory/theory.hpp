@@ -44,6 +44,12 @@ class Theory {
   // coordinates (a real scalar, U(1) angles) move additively, the default; a
   // group-valued field (SU(N)) would move by the exponential map.
   virtual void drift(const Field& field, const Field& momentum, real_t h, index_t n) const;
+  // The molecular-dynamics kick momentum -= h dS/d(field). Default: force()
+  // into `scratch`, then the update; a theory may fuse the two (one pass over
+  // memory instead of three: HMC is bandwidth-bound on large lattices). The
+  // result must equal the default's bit for bit.
+  virtual void kick(const Field& field, const Field& momentum, real_t h, index_t n,
+                    const Field& scratch) const;
 
   // run.start = hot: a random configuration of chains 0..n-1 (global chain
   // first_chain + b) from CounterRng(seed, chain). Default: unit normal per dof.

@@ -10,6 +10,7 @@
 #include "flowlat/core/math.hpp"
 #include "flowlat/flow/affine_coupling.hpp"
 #include "flowlat/flow/flow_stack.hpp"
+#include "flowlat/lattice/row_neighbours.hpp"
 #include "flowlat/observables/scalar_field_observables.hpp"
 #include "flowlat/theory/phi4/free_field.hpp"
 #include "flowlat/theory/phi4/local_metropolis.hpp"
@@ -43,18 +44,57 @@ void Phi4::action(const Field& phi, index_t n, const BatchScalar& S) const {
   });
 }
 
+namespace {
+
+// dS/dphi of every site of one row of config b, handed to `out(b, x, dS)`:
+// the neighbour sum in the order of the site tables (directions 0..d-1, each
+// forward + backward), so the value is the table kernel's bit for bit. Row
+// by row: no neighbour tables are read (lattice/row_neighbours.hpp).
+template <class Out>
+struct Phi4RowForce {
+  Field phi;
+  RowNeighbours nb;
+  Phi4SiteAction site;
+  Out out;
+
+  KOKKOS_INLINE_FUNCTION void operator()(index_t b, index_t row) const {
+    index_t fwd[kMaxDim], bwd[kMaxDim];
+    const index_t x0 = nb.row_starts(row, fwd, bwd);
+    const int d = nb.dim;
+    for (int j = 0; j < nb.row_length; ++j) {
+      real_t nbr = 0;
+      for (int mu = 0; mu + 1 < d; ++mu) nbr += phi(b, fwd[mu] + j) + phi(b, bwd[mu] + j);
+      nbr += phi(b, x0 + nb.next(j)) + phi(b, x0 + nb.previous(j));
+      out(b, x0 + j, -2 * nbr + site.local_derivative(phi(b, x0 + j)));
+    }
+  }
+};
+
+struct StoreForce {
+  Field dS;
+  KOKKOS_INLINE_FUNCTION void operator()(index_t b, index_t x, real_t f) const { dS(b, x) = f; }
+};
+
+struct KickMomentum {  // p -= h dS, as Theory::kick's default
+  Field p;
+  real_t h;
+  KOKKOS_INLINE_FUNCTION void operator()(index_t b, index_t x, real_t f) const {
+    p(b, x) -= h * f;
+  }
+};
+
+}  // namespace
+
 void Phi4::force(const Field& phi, index_t n, const Field& dS) const {
-  const auto fwd = geometry().forward();
-  const auto bwd = geometry().backward();
-  const int d = geometry().dim();
-  const index_t V = geometry().volume();
-  const Phi4SiteAction site = site_action();
-  Kokkos::parallel_for(
-      "phi4.force", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t x) {
-        real_t nbr = 0;
-        for (int mu = 0; mu < d; ++mu) nbr += phi(b, fwd(x, mu)) + phi(b, bwd(x, mu));
-        dS(b, x) = -2 * nbr + site.local_derivative(phi(b, x));
-      });
+  const RowNeighbours nb(geometry());
+  Kokkos::parallel_for("phi4.force", batch_site_policy(n, nb.rows),
+                       Phi4RowForce<StoreForce>{phi, nb, site_action(), StoreForce{dS}});
+}
+
+void Phi4::kick(const Field& phi, const Field& p, real_t h, index_t n, const Field&) const {
+  const RowNeighbours nb(geometry());
+  Kokkos::parallel_for("phi4.kick", batch_site_policy(n, nb.rows),
+                       Phi4RowForce<KickMomentum>{phi, nb, site_action(), KickMomentum{p, h}});
 }
 
 std::unique_ptr<ObservableSet> Phi4::observables(index_t max_batch) const {

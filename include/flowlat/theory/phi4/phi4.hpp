@@ -34,6 +34,9 @@ class Phi4 final : public Theory {
   std::vector<std::pair<std::string, double>> couplings() const override;
   void action(const Field& phi, index_t n, const BatchScalar& S) const override;
   void force(const Field& phi, index_t n, const Field& dS) const override;
+  // Fused: the force of each site goes straight into its momentum.
+  void kick(const Field& phi, const Field& p, real_t h, index_t n,
+            const Field& scratch) const override;
   // M, |M|, M^2, phi^2, S/V, chi_2, E, G~(p1) and C(t); <M> = 0 by phi -> -phi.
   std::unique_ptr<ObservableSet> observables(index_t max_batch) const override;
   // The free field (lambda = 0): phi2, chi2, E and action_density exactly.

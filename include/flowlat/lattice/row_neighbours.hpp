@@ -1,0 +1,48 @@
+// Nearest neighbours of the sites of one lattice row (a line along the last,
+// fastest direction) without the site tables: along the row they are the
+// next and previous site (wrapping at the ends), across it the same column
+// of the neighbouring rows, whose starts are worked out once per row. A
+// kernel that walks a row this way reads only the field; through
+// Geometry::forward()/backward() it also streams 2d indices per site, which
+// on a large lattice is more memory traffic than the field itself.
+#pragma once
+#include "flowlat/core/types.hpp"
+#include "flowlat/lattice/geometry.hpp"
+
+namespace flowlat {
+
+struct RowNeighbours {
+  int dim = 1;
+  int row_length = 1;  // extent of the last direction
+  index_t rows = 1;    // volume / row_length
+  index_t stride[kMaxDim] = {};
+  int extent[kMaxDim] = {};
+
+  explicit RowNeighbours(const Geometry& g) : dim(g.dim()), row_length(g.extent(g.dim() - 1)) {
+    rows = g.volume() / row_length;
+    index_t s = 1;
+    for (int mu = dim - 1; mu >= 0; --mu) {
+      stride[mu] = s;
+      extent[mu] = g.extent(mu);
+      s *= g.extent(mu);
+    }
+  }
+
+  // First sites of row `row` and of its neighbour rows in directions
+  // mu < dim - 1: fwd[mu] = the row at +mu-hat, bwd[mu] at -mu-hat.
+  KOKKOS_INLINE_FUNCTION index_t row_starts(index_t row, index_t* fwd, index_t* bwd) const {
+    const index_t x0 = row * row_length;
+    for (int mu = 0; mu + 1 < dim; ++mu) {
+      const int c = int((x0 / stride[mu]) % extent[mu]);
+      const index_t wrap = index_t(extent[mu] - 1) * stride[mu];
+      fwd[mu] = c + 1 < extent[mu] ? x0 + stride[mu] : x0 - wrap;
+      bwd[mu] = c > 0 ? x0 - stride[mu] : x0 + wrap;
+    }
+    return x0;
+  }
+  // Column j's neighbours along the row.
+  KOKKOS_INLINE_FUNCTION int next(int j) const { return j + 1 < row_length ? j + 1 : 0; }
+  KOKKOS_INLINE_FUNCTION int previous(int j) const { return j > 0 ? j - 1 : row_length - 1; }
+};
+
+}  // namespace flowlat
