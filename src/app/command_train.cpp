@@ -19,6 +19,7 @@
 #include "flowlat/flow/flow_config.hpp"
 #include "flowlat/flow/forward_kl_trainer.hpp"
 #include "flowlat/flow/importance_weights.hpp"
+#include "flowlat/flow/loss_rise.hpp"
 #include "flowlat/flow/reverse_kl_trainer.hpp"
 #include "flowlat/io/model_file.hpp"
 #include "training_data.hpp"
@@ -248,7 +249,7 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
   checkpoint(steps);  // the final model
 
   const long long taken = steps - first;
-  char line[240];
+  char line[400];
   std::snprintf(line, sizeof line, "flowlat train: %lld steps in %.1f s (%.2f steps/s) on %d ranks",
                 taken, seconds, seconds > 0 ? double(taken) / seconds : 0.0, mpi.size());
   log.info(line);
@@ -258,6 +259,18 @@ int command_train(const MpiContext& mpi, const Invocation& inv) {
                   "  last %zu steps (mean): loss %.5f  ESS/N %.4f  acceptance (estimate) %.3f",
                   m.window, m.loss, m.ess, m.acceptance);
     log.info(line);
+    // A slow divergence leaves no NaN, only a loss that climbs: say so.
+    const LossRise rise = loss_rise(history, std::size_t(log_every),
+                                    std::max(first, temper.steps));
+    if (rise.rose) {
+      std::snprintf(line, sizeof line,
+                    "WARNING: LOSS ROSE: the mean loss of the last %lld steps is %.4f, above "
+                    "the %.4f of steps %lld-%lld by %.1f standard errors: the training "
+                    "diverged (the model holds the final, worse state); lower train.lr",
+                    log_every, rise.last, rise.best, rise.best_first, rise.best_last,
+                    (rise.last - rise.best) / std::max(rise.error, 1e-300));
+      log.info(line);
+    }
     // Where ln Z is exact the loss says how far the flow is from the target:
     // KL(q || p) = <log q + S> + ln Z >= 0, extensive for a local flow
     // (batch ESS/N and acceptance estimates saturate near 1/batch instead).
