@@ -8,6 +8,9 @@
 set -uo pipefail
 SRC=${1:?usage: test_jobscripts.sh SOURCE_DIR}
 cd "$SRC" || exit 1
+# the templates keep a binding the user's environment already sets; the
+# defaults are checked here, whatever the calling shell exports
+unset OMP_PROC_BIND OMP_PLACES
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 FAILED=0
