@@ -21,6 +21,8 @@ class Geometry {
   int dim() const { return int(extents_.size()); }
   const std::vector<int>& extents() const { return extents_; }
   int extent(int mu) const { return extents_[mu]; }
+  // site = sum_mu x_mu stride(mu); stride(d - 1) = 1.
+  index_t stride(int mu) const { return strides_[mu]; }
   index_t volume() const { return volume_; }
   std::string shape_string() const;  // "8x8"
 

@@ -18,13 +18,11 @@ struct RowNeighbours {
   index_t stride[kMaxDim] = {};
   int extent[kMaxDim] = {};
 
-  explicit RowNeighbours(const Geometry& g) : dim(g.dim()), row_length(g.extent(g.dim() - 1)) {
-    rows = g.volume() / row_length;
-    index_t s = 1;
-    for (int mu = dim - 1; mu >= 0; --mu) {
-      stride[mu] = s;
+  explicit RowNeighbours(const Geometry& g)
+      : dim(g.dim()), row_length(g.extent(g.dim() - 1)), rows(g.volume() / row_length) {
+    for (int mu = 0; mu < dim; ++mu) {
+      stride[mu] = g.stride(mu);
       extent[mu] = g.extent(mu);
-      s *= g.extent(mu);
     }
   }
 
