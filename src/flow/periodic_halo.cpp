@@ -72,32 +72,36 @@ PeriodicHalo::PeriodicHalo(const Geometry& g, int radius)
 }
 
 namespace {
-// One padded row: the lattice row src (L sites) with r wrapped sites on
-// either side; the left halo starts at site `left` = -r mod L.
+// The r wrapped sites on either side of a padded row whose interior dst[r ..
+// r + L) holds the lattice row src; the left halo starts at site `left` =
+// -r mod L. Radius 1 (kernel 3, the default) without the wrap-around loops.
 template <class T>
-KOKKOS_INLINE_FUNCTION void copy_padded_row(const T* src, T* dst, int L, int r, int left) {
-  for (int j = 0; j < L; ++j) dst[r + j] = src[j];
+KOKKOS_INLINE_FUNCTION void copy_row_halos(const T* src, T* dst, int L, int r, int left) {
+  if (r == 1) {
+    dst[0] = src[L - 1];
+    dst[L + 1] = src[0];
+    return;
+  }
   for (int j = 0, x = left; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[j] = src[x];
   for (int j = 0, x = 0; j < r; ++j, x = x + 1 < L ? x + 1 : 0) dst[r + L + j] = src[x];
 }
-// The host's copy_padded_row: the row in chunks of one AVX register (a
-// memcpy of constant size is one vector move) and, for the common radius 1,
-// its two halo sites without the wrap-around loops. On 8-site rows the
-// element loops cost more than the copy (the halo fill was 15 % of a float32
-// forward pass).
+// One padded row: the lattice row src (L sites) with its halos.
+template <class T>
+KOKKOS_INLINE_FUNCTION void copy_padded_row(const T* src, T* dst, int L, int r, int left) {
+  for (int j = 0; j < L; ++j) dst[r + j] = src[j];
+  copy_row_halos(src, dst, L, r, left);
+}
+// The host's copy_padded_row: the interior in chunks of one AVX register (a
+// memcpy of constant size is one vector move). On 8-site rows the element
+// loops cost more than the copy (the halo fill was 15 % of a float32 forward
+// pass).
 template <class T>
 inline void copy_padded_row_host(const T* src, T* dst, int L, int r, int left) {
   constexpr int kChunk = 32 / int(sizeof(T));
   int j = 0;
   for (; j + kChunk <= L; j += kChunk) std::memcpy(dst + r + j, src + j, sizeof(T) * kChunk);
   for (; j < L; ++j) dst[r + j] = src[j];
-  if (r == 1) {
-    dst[0] = src[L - 1];
-    dst[L + 1] = src[0];
-    return;
-  }
-  for (int i = 0, x = left; i < r; ++i, x = x + 1 < L ? x + 1 : 0) dst[i] = src[x];
-  for (int i = 0, x = 0; i < r; ++i, x = x + 1 < L ? x + 1 : 0) dst[r + L + i] = src[x];
+  copy_row_halos(src, dst, L, r, left);
 }
 }  // namespace
 
