@@ -32,6 +32,7 @@ struct GatherKernelArgs {
   index_t dst_config_stride, dst_channel_stride;
   index_t slope_config_stride, slope_channel_stride;
   SlotLayout slots;
+  index_t slots_total;  // slots of the batch: n configs x slots.per_config
   int src_channels, dst_channels, n_offsets;
   int block;  // channels per accumulator block: 8, 4, 2 or 1, dividing dst_channels
   KernelActivation act;
@@ -58,18 +59,21 @@ struct WeightGradKernelArgs {
 };
 
 template <class T>
-using GatherItemFn = void (*)(const GatherKernelArgs<T>&, index_t b, index_t group);
+using GatherItemFn = void (*)(const GatherKernelArgs<T>&, index_t group);
 template <class T>
 using WeightGradItemFn = void (*)(const WeightGradKernelArgs<T>&, index_t blk, index_t item);
 
 // One instruction set's kernels for one scalar type. A gather work item
-// (b, group) computes every channel at accumulators / block consecutive slots
-// of config b; a weight-gradient work item (blk, item) one (row, channel
-// block) of block blk.
+// (group) computes every channel at gather_slots[log2 block] consecutive
+// slots of the batch (slots in (config, slot) order, so a group may span two
+// configs); a weight-gradient work item (blk, item) one (row, channel block)
+// of block blk.
 template <class T>
 struct ConvKernelsOf {
   int pack_width;    // sites per SIMD pack
   int weight_lanes;  // copies of each gather weight (SSE2 has no broadcast load)
+  int gather_max_block;   // the widest channel block of a gather: 4 or 8
+  int gather_slots[4];    // slots of a gather work item, blocks 1, 2, 4, 8 (or 4)
   GatherItemFn<T> gather;
   WeightGradItemFn<T> weight_grad;
 };
@@ -95,7 +99,10 @@ struct ConvKernels {
   }
 };
 
-inline constexpr int kConvAccumulators = 8;  // packs a work item keeps in registers
+// Packs a weight-gradient work item keeps in registers (fixed: it sets the
+// summation blocks, which must not depend on the instruction set more than the
+// pack width does), and those of a gather on a device (one site per thread).
+inline constexpr int kConvAccumulators = 8;
 inline constexpr int kMaxPackWidth = 16;     // loads read this far past a row's end
 
 // The kernels of each instruction set built into the binary (src/flow/isa/).

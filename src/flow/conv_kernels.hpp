@@ -75,20 +75,6 @@ inline SitePack<float, B> tanh_pack(const SitePack<float, B>& x) {
 // The last slot of a row is short when the pack width does not divide the row
 // length. Its loads run a few lanes past the row (into the halo or the padded
 // tensor's slack: finite values), and those lanes are never stored or summed.
-struct Slot {
-  index_t site;    // first site
-  index_t padded;  // its index in a padded tensor
-  int len;         // sites in the slot
-};
-
-template <class T, int B>
-FLOWLAT_KERNEL_FN Slot slot_at(const SlotLayout& g, index_t s) {
-  constexpr int w = kPackWidth<T, B>;
-  const index_t row = s / g.per_row;
-  const int x0 = int(s % g.per_row) * w;
-  const int len = g.row_length - x0 < w ? g.row_length - x0 : w;
-  return {row * g.row_length + x0, g.row_starts[row] + x0, len};
-}
 
 // ---- activations lane by lane ----------------------------------------------------
 // activate() and activation_slope_from_output() (activation.hpp) on a pack,
@@ -131,52 +117,114 @@ FLOWLAT_KERNEL_FN SitePack<T, B> times_slope(KernelActivation act, T leaky_slope
 // stencil offsets, epilogue bias + activation; input gradient c' = co, c = ci,
 // shifts the mirrored offsets, epilogue the slope of the input's activation.
 //
-// A work item computes kBlock channels at a time at kSlots slots of one config:
-// kBlock x kSlots accumulators stay in registers, each loaded input pack is
-// used for kBlock channels and each weight for kSlots packs.
+// A work item computes kBlock channels at a time at kSlots slots of the batch
+// (consecutive in (config, slot) order): kBlock x kSlots accumulators stay in
+// registers, each loaded input pack is used for kBlock channels and each
+// weight for kSlots packs. The register budget: with 16 vector registers
+// (SSE2, AVX2) kBlock x kSlots accumulators, kSlots inputs and one weight
+// must fit, so 4 channels x 3 slots (2 x 5, 1 x 7): per stencil offset 3
+// input and 4 weight loads feed 12 multiply-adds and each accumulator waits 6
+// cycles between them, longer than an FMA's latency, so the FMA ports set the
+// pace (8 channels x 1 slot fed 8 multiply-adds with 9 loads: load-bound, and
+// every chain waited on the FMA latency). AVX-512 (32 registers) and devices
+// keep 8 accumulators (8 x 1, 4 x 2, ...).
+#if defined(FLOWLAT_SITE_PACK_VECTORS) && !defined(__AVX512F__)
+inline constexpr int kGatherMaxBlock = 4;
+template <int kBlock>
+inline constexpr int kGatherSlots = 15 / (kBlock + 1);
+#else
+inline constexpr int kGatherMaxBlock = 8;
+template <int kBlock>
+inline constexpr int kGatherSlots = kConvAccumulators / kBlock;
+#endif
+
+// The epilogue of one accumulator: activation (forward) or the slope of the
+// input's activation (input gradient), then the store.
+template <class T, int B>
+FLOWLAT_KERNEL_FN void gather_epilogue(const GatherKernelArgs<T>& a, SitePack<T, B> r, int c,
+                                       index_t dst_at, index_t slope_at, int len) {
+  if (a.forward) {
+    r = activate_pack(a.act, a.leaky_slope, r);
+  } else if (a.act != KernelActivation::Identity) {  // else there is no slope source
+    const T* post = a.slope_source + slope_at + c * a.slope_channel_stride;
+    r = times_slope(a.act, a.leaky_slope, load_partial<T, B>(post, len), r);
+  }
+  store_partial(a.dst + dst_at + c * a.dst_channel_stride, r, len);
+}
+
 template <class T, int B, int kBlock>
-FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t b, index_t group) {
+FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t group) {
   using Pack = SitePack<T, B>;
   constexpr int kLanes = kWeightLanes<T, B>;
-  constexpr int kSlots = kConvAccumulators / kBlock;
-  const index_t slots = a.slots.per_config;
-  const index_t first = group * kSlots;
-  Slot slot[kSlots];
-  for (int t = 0; t < kSlots; ++t)  // past the last slot: repeat it, store nothing
-    slot[t] = slot_at<T, B>(a.slots, first + t < slots ? first + t : slots - 1);
-  const T* src_b = a.src + b * a.src_config_stride;
+  constexpr int kWidth = kPackWidth<T, B>;
+  constexpr int kSlots = kGatherSlots<kBlock>;
+  const SlotLayout& g = a.slots;
+  const index_t total = a.slots_total, first = group * kSlots;
+  const int live = total - first < kSlots ? int(total - first) : kSlots;
+  // Per slot: the config's offsets plus the slot's (padded) site, stepped from
+  // the first slot's (config, row, slot in the row): two divisions per item,
+  // not three per slot (64-bit divisions cost as much as the layer's
+  // multiply-adds on a 1-channel input). Past the last slot of the batch: the
+  // last one again, stored nowhere.
+  index_t src_at[kSlots], dst_at[kSlots], slope_at[kSlots];
+  int len[kSlots];
+  const index_t rows_per_config = g.per_config / g.per_row;
+  index_t b = first / g.per_config, row = (first - b * g.per_config) / g.per_row;
+  int x0 = int(first - b * g.per_config - row * g.per_row) * kWidth;
+  FLOWLAT_UNROLL
+  for (int t = 0; t < kSlots; ++t) {
+    const index_t padded = g.row_starts[row] + x0, site = row * g.row_length + x0;
+    src_at[t] = b * a.src_config_stride + padded;
+    dst_at[t] = b * a.dst_config_stride + site;
+    slope_at[t] = b * a.slope_config_stride + site;
+    len[t] = g.row_length - x0 < kWidth ? g.row_length - x0 : kWidth;
+    if (t + 1 < live) {  // the next slot
+      x0 += kWidth;
+      if (x0 >= g.row_length) {
+        x0 = 0;
+        if (++row == rows_per_config) {
+          row = 0;
+          ++b;
+        }
+      }
+    }
+  }
   for (int c0 = 0; c0 < a.dst_channels; c0 += kBlock) {
     Pack acc[kBlock][kSlots];
-    for (int j = 0; j < kBlock; ++j)
-      for (int t = 0; t < kSlots; ++t) acc[j][t] = Pack::splat(a.bias ? a.bias[c0 + j] : T(0));
+    FLOWLAT_UNROLL
+    for (int j = 0; j < kBlock; ++j) {
+      const Pack start = Pack::splat(a.bias ? a.bias[c0 + j] : T(0));
+      FLOWLAT_UNROLL
+      for (int t = 0; t < kSlots; ++t) acc[j][t] = start;
+    }
     const T* w = a.weights + c0 * kLanes;
     for (int cs = 0; cs < a.src_channels; ++cs) {
-      const T* src[kSlots];
-      for (int t = 0; t < kSlots; ++t) src[t] = src_b + cs * a.src_channel_stride + slot[t].padded;
+      const T* src = a.src + cs * a.src_channel_stride;
       for (int o = 0; o < a.n_offsets; ++o, w += a.dst_channels * kLanes) {
+        const T* shifted = src + a.shifts[o];
         Pack v[kSlots];
-        for (int t = 0; t < kSlots; ++t) v[t] = Pack::load(src[t] + a.shifts[o]);
+        FLOWLAT_UNROLL
+        for (int t = 0; t < kSlots; ++t) v[t] = Pack::load(shifted + src_at[t]);
+        FLOWLAT_UNROLL
         for (int j = 0; j < kBlock; ++j) {
           const Pack wj = Pack::weight(w + j * kLanes);
+          FLOWLAT_UNROLL
           for (int t = 0; t < kSlots; ++t) acc[j][t].add_scaled(wj, v[t]);
         }
       }
     }
-    for (int t = 0; t < kSlots && first + t < slots; ++t)
-      for (int j = 0; j < kBlock; ++j) {
-        const index_t x = slot[t].site;
-        const int len = slot[t].len;
-        Pack r = acc[j][t];
-        if (a.forward) {
-          r = activate_pack(a.act, a.leaky_slope, r);
-        } else if (a.act != KernelActivation::Identity) {  // else there is no slope source
-          const T* post =
-              a.slope_source + b * a.slope_config_stride + (c0 + j) * a.slope_channel_stride + x;
-          r = times_slope(a.act, a.leaky_slope, load_partial<T, B>(post, len), r);
-        }
-        store_partial(a.dst + b * a.dst_config_stride + (c0 + j) * a.dst_channel_stride + x, r,
-                      len);
-      }
+    // Unrolled when every slot is live (the accumulators stay in registers).
+    if (live == kSlots) {
+      FLOWLAT_UNROLL
+      for (int t = 0; t < kSlots; ++t)
+        FLOWLAT_UNROLL
+        for (int j = 0; j < kBlock; ++j)
+          gather_epilogue(a, acc[j][t], c0 + j, dst_at[t], slope_at[t], len[t]);
+    } else {
+      for (int t = 0; t < live; ++t)
+        for (int j = 0; j < kBlock; ++j)
+          gather_epilogue(a, acc[j][t], c0 + j, dst_at[t], slope_at[t], len[t]);
+    }
   }
 }
 
@@ -295,17 +343,19 @@ FLOWLAT_KERNEL_FN void weight_grad_item(const WeightGradKernelArgs<T>& a, index_
 
 // ---- entry points: the block size is a run-time argument --------------------------
 template <class T, int B>
-FLOWLAT_KERNEL_FN void gather_any_block(const GatherKernelArgs<T>& a, index_t b, index_t group) {
+FLOWLAT_KERNEL_FN void gather_any_block(const GatherKernelArgs<T>& a, index_t group) {
   switch (a.block) {
     case 8:
-      return gather_item<T, B, 8>(a, b, group);
+      if constexpr (kGatherMaxBlock >= 8) return gather_item<T, B, 8>(a, group);
+      break;
     case 4:
-      return gather_item<T, B, 4>(a, b, group);
+      return gather_item<T, B, 4>(a, group);
     case 2:
-      return gather_item<T, B, 2>(a, b, group);
+      return gather_item<T, B, 2>(a, group);
     default:
-      return gather_item<T, B, 1>(a, b, group);
+      break;
   }
+  return gather_item<T, B, 1>(a, group);
 }
 
 template <class T, int B>
@@ -326,7 +376,10 @@ FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs<T>& a, i
 #ifndef FLOWLAT_KERNELS_INLINE
 // This file's kernels, for the dispatch table.
 template <class T, int B>
-constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T, B>, kWeightLanes<T, B>,
+constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T, B>,        kWeightLanes<T, B>,
+                                          kGatherMaxBlock,
+                                          {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
+                                           kGatherSlots<kGatherMaxBlock>},
                                           &gather_any_block<T, B>, &weight_grad_any_block<T, B>};
 // Full-width packs first, then half-width ones (the same where the register
 // is 16 bytes).

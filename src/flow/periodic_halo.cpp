@@ -122,7 +122,10 @@ void PeriodicHalo::fill(const TensorOf<T>& in, index_t n, const TensorOf<T>& pad
     Kokkos::parallel_for(
         "flow.halo.fill", batch_site_policy(n, channels), KOKKOS_LAMBDA(index_t b, index_t c) {
           T* channel = &padded(b, c, 0);
-          for (index_t i = n_padded_rows * P; i < padded_volume; ++i) channel[i] = 0;
+          // the slack: a constant count, so stores rather than a call to memset
+          // for 64 bytes (which cost a quarter of the fill)
+          T* slack = channel + n_padded_rows * P;
+          for (index_t i = 0; i < kReadSlack; ++i) slack[i] = 0;
           for (index_t pr = 0; pr < n_padded_rows; ++pr)
             copy_padded_row_host(&in(b, c, sources(pr)), &padded(b, c, pr * P), L, r, left);
         });

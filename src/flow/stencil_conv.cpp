@@ -35,9 +35,19 @@ const ConvKernels& kernels() {
   // (one width: the device's one site per thread)
   using namespace inline_kernels;
   static constexpr ConvKernelsOf<double> f64{kPackWidth<double, kVectorBytes>,
-                                             kWeightLanes<double, kVectorBytes>, nullptr, nullptr};
+                                             kWeightLanes<double, kVectorBytes>,
+                                             kGatherMaxBlock,
+                                             {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
+                                              kGatherSlots<kGatherMaxBlock>},
+                                             nullptr,
+                                             nullptr};
   static constexpr ConvKernelsOf<float> f32{kPackWidth<float, kVectorBytes>,
-                                            kWeightLanes<float, kVectorBytes>, nullptr, nullptr};
+                                            kWeightLanes<float, kVectorBytes>,
+                                            kGatherMaxBlock,
+                                            {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
+                                             kGatherSlots<kGatherMaxBlock>},
+                                            nullptr,
+                                            nullptr};
   static constexpr ConvKernels k{{f64, f64}, {f32, f32}};
   return k;
 }
@@ -50,11 +60,11 @@ struct GatherItems {
   GatherKernelArgs<T> a;
   GatherItemFn<T> item;
 
-  KOKKOS_INLINE_FUNCTION void operator()(index_t b, index_t group) const {
+  KOKKOS_INLINE_FUNCTION void operator()(index_t group) const {
 #ifdef FLOWLAT_SIMD_DISPATCH
-    item(a, b, group);
+    item(a, group);
 #else
-    inline_kernels::gather_any_block<T, inline_kernels::kVectorBytes>(a, b, group);
+    inline_kernels::gather_any_block<T, inline_kernels::kVectorBytes>(a, group);
 #endif
   }
 };
@@ -119,14 +129,15 @@ void gather(const T* weights, const T* bias, const TensorOf<T>& src, const Tenso
   a.src_channels = int(src.extent(1));
   a.dst_channels = int(dst.extent(1));
   a.n_offsets = n_offsets;
-  a.block = channel_block(a.dst_channels, kConvAccumulators);
+  a.slots_total = n * slots.per_config;
+  a.block = channel_block(a.dst_channels, k.gather_max_block);
   a.act = kernel_activation(act);
   a.leaky_slope = leaky_relu_slope<T>();
   a.forward = bias != nullptr;  // only the forward pass has a bias
-  const index_t group_slots = kConvAccumulators / a.block;
-  const index_t groups = (slots.per_config + group_slots - 1) / group_slots;
+  const index_t group_slots = k.gather_slots[a.block == 1 ? 0 : a.block == 2 ? 1 : a.block == 4 ? 2 : 3];
+  const index_t groups = (a.slots_total + group_slots - 1) / group_slots;
   Kokkos::parallel_for(a.forward ? "flow.conv.forward" : "flow.conv.backward_input",
-                       batch_site_policy(n, groups), GatherItems<T>{a, k.gather});
+                       FlatPolicy(0, groups), GatherItems<T>{a, k.gather});
 }
 
 // ---- weight gradients ---------------------------------------------------------
