@@ -35,7 +35,8 @@ AffineCoupling::AffineCoupling(const Geometry& geometry, const SiteMask& mask,
   net_out_ = Tensor("coupling.net_out", net_batch, 2, V);
   grad_net_out_ = Tensor("coupling.grad_net_out", net_batch, 2, V);
   grad_net_in_ = Tensor("coupling.grad_net_in", net_batch, 1, V);
-  st_ = Tensor("coupling.st", capacity, 2, V);
+  // Without Z2 the net's output is s, t as is: no copy.
+  st_ = equivariance_ == Equivariance::Z2 ? Tensor("coupling.st", capacity, 2, V) : net_out_;
   scratch_ = BatchScalar("coupling.logdet_sum", capacity);
 }
 
@@ -60,17 +61,14 @@ void AffineCoupling::compute_scale_shift(const ParamVector& params, const Field&
         if (z2) in(n + b, 0, s) = -v;
       });
   net_.forward(params, in, z2 ? 2 * n : n, net_out_);
+  if (!z2) return;  // st_ is net_out_
   const auto out = net_out_;
   const auto st = st_;
   Kokkos::parallel_for(
       "coupling.combine_st", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
-        if (z2) {  // s even, t odd in the frozen field
-          st(b, 0, s) = 0.5 * (out(b, 0, s) + out(n + b, 0, s));
-          st(b, 1, s) = 0.5 * (out(b, 1, s) - out(n + b, 1, s));
-        } else {
-          st(b, 0, s) = out(b, 0, s);
-          st(b, 1, s) = out(b, 1, s);
-        }
+        // s even, t odd in the frozen field
+        st(b, 0, s) = 0.5 * (out(b, 0, s) + out(n + b, 0, s));
+        st(b, 1, s) = 0.5 * (out(b, 1, s) - out(n + b, 1, s));
       });
 }
 

@@ -74,7 +74,7 @@ class AffineCoupling final : public CouplingLayer {
   ConvNet net_;
   Kokkos::View<int*, MemSpace> frozen_;  // [site] 1 if frozen
   Tensor net_in_, net_out_, grad_net_out_, grad_net_in_;
-  Tensor st_;  // [n][2][V]: s, t after symmetrisation
+  Tensor st_;  // [n][2][V]: s, t after symmetrisation (Z2), else net_out_ itself
   BatchScalar scratch_;
 };
 
