@@ -143,7 +143,8 @@ class Runner:
         a = self.a
         model = self.path(f"flowlat_{n}_r{rep}.model.h5")
         cmd = self.mpi(n) + [a.flowlat, "train", "--config", "inputs/u1_train.ini",
-                             f"--train.steps={a.steps}", f"--flow.model={model}",
+                             f"--train.steps={a.steps}", "--train.batch=64",  # as PyTorch's
+                             f"--flow.model={model}",
                              f"--train.log_every={max(1, a.steps // 5)}",
                              f"--flow.precision={a.flowlat_precision}",
                              "--run.overwrite=true", "--run.seed=1"]
