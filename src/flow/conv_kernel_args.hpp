@@ -76,6 +76,11 @@ struct ConvKernelsOf {
   int gather_slots[4];    // slots of a gather work item, blocks 1, 2, 4, 8 (or 4)
   GatherItemFn<T> gather;
   WeightGradItemFn<T> weight_grad;
+
+  // Slots of a gather work item for a channel block of 1, 2, 4 or 8.
+  constexpr int gather_slots_of(int block) const {
+    return gather_slots[block >= 8 ? 3 : block >= 4 ? 2 : block >= 2 ? 1 : 0];
+  }
 };
 
 // One instruction set's kernels, in both precisions, each on packs of the

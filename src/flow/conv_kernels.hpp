@@ -373,14 +373,23 @@ FLOWLAT_KERNEL_FN void weight_grad_any_block(const WeightGradKernelArgs<T>& a, i
   }
 }
 
+// The table entry of packs of B bytes of T: their shape and the kernels
+// (null in device builds, which call the kernels inline).
+template <class T, int B>
+constexpr ConvKernelsOf<T> conv_kernels_of(GatherItemFn<T> gather, WeightGradItemFn<T> grad) {
+  return {kPackWidth<T, B>,
+          kWeightLanes<T, B>,
+          kGatherMaxBlock,
+          {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>, kGatherSlots<kGatherMaxBlock>},
+          gather,
+          grad};
+}
+
 #ifndef FLOWLAT_KERNELS_INLINE
 // This file's kernels, for the dispatch table.
 template <class T, int B>
-constexpr ConvKernelsOf<T> kConvKernelsOf{kPackWidth<T, B>,        kWeightLanes<T, B>,
-                                          kGatherMaxBlock,
-                                          {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
-                                           kGatherSlots<kGatherMaxBlock>},
-                                          &gather_any_block<T, B>, &weight_grad_any_block<T, B>};
+constexpr ConvKernelsOf<T> kConvKernelsOf =
+    conv_kernels_of<T, B>(&gather_any_block<T, B>, &weight_grad_any_block<T, B>);
 // Full-width packs first, then half-width ones (the same where the register
 // is 16 bytes).
 constexpr ConvKernels kConvKernels{

@@ -34,20 +34,8 @@ const ConvKernels& kernels() { return active_conv_kernels(); }
 const ConvKernels& kernels() {
   // (one width: the device's one site per thread)
   using namespace inline_kernels;
-  static constexpr ConvKernelsOf<double> f64{kPackWidth<double, kVectorBytes>,
-                                             kWeightLanes<double, kVectorBytes>,
-                                             kGatherMaxBlock,
-                                             {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
-                                              kGatherSlots<kGatherMaxBlock>},
-                                             nullptr,
-                                             nullptr};
-  static constexpr ConvKernelsOf<float> f32{kPackWidth<float, kVectorBytes>,
-                                            kWeightLanes<float, kVectorBytes>,
-                                            kGatherMaxBlock,
-                                            {kGatherSlots<1>, kGatherSlots<2>, kGatherSlots<4>,
-                                             kGatherSlots<kGatherMaxBlock>},
-                                            nullptr,
-                                            nullptr};
+  static constexpr auto f64 = conv_kernels_of<double, kVectorBytes>(nullptr, nullptr);
+  static constexpr auto f32 = conv_kernels_of<float, kVectorBytes>(nullptr, nullptr);
   static constexpr ConvKernels k{{f64, f64}, {f32, f32}};
   return k;
 }
@@ -134,7 +122,7 @@ void gather(const T* weights, const T* bias, const TensorOf<T>& src, const Tenso
   a.act = kernel_activation(act);
   a.leaky_slope = leaky_relu_slope<T>();
   a.forward = bias != nullptr;  // only the forward pass has a bias
-  const index_t group_slots = k.gather_slots[a.block == 1 ? 0 : a.block == 2 ? 1 : a.block == 4 ? 2 : 3];
+  const index_t group_slots = k.gather_slots_of(a.block);
   const index_t groups = (a.slots_total + group_slots - 1) / group_slots;
   Kokkos::parallel_for(a.forward ? "flow.conv.forward" : "flow.conv.backward_input",
                        FlatPolicy(0, groups), GatherItems<T>{a, k.gather});
