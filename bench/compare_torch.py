@@ -122,7 +122,11 @@ def measured_peak(binary, runs=3):
         return None
     best = None
     for _ in range(runs):
-        out = subprocess.run([binary], capture_output=True, text=True, check=True).stdout
+        try:
+            out = subprocess.run([binary], capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"[compare] {binary} failed ({e}): no measured peak", flush=True)
+            return None
         m = re.search(r"fma_peak: (\S+) ([\d.]+) ([\d.]+)", out)
         if m:
             r = dict(isa=m.group(1), float32=float(m.group(2)), float64=float(m.group(3)))
