@@ -27,10 +27,10 @@ void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) cons
   const index_t dof = theory_.dof(), pairs = (dof + 1) / 2;
   const std::uint64_t seed = seed_;
   const std::int64_t first = first_chain_;
+  // (config, pair) as a 2D range: a flat index would cost a 64-bit division
+  // per pair, as much as the pair's Philox draw
   Kokkos::parallel_for(
-      "hmc.momenta", Kokkos::RangePolicy<ExecSpace>(exec_space(), 0, n * pairs),
-      KOKKOS_LAMBDA(index_t i) {
-        const index_t b = i / pairs, j = i % pairs;
+      "hmc.momenta", batch_site_policy(n, pairs), KOKKOS_LAMBDA(index_t b, index_t j) {
         const CounterRng rng(seed, std::uint32_t(first + b));
         real_t g0, g1;
         rng.normal2(RandomPurpose::HmcMomentum, trajectory, std::uint32_t(j), g0, g1);

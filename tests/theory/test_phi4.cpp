@@ -114,7 +114,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Phi4Shapes,
                          ::testing::Values(std::vector<int>{7}, std::vector<int>{4, 4},
                                            std::vector<int>{3, 5}, std::vector<int>{2, 3, 4},
                                            std::vector<int>{2, 2, 2, 4},
-                                           std::vector<int>{1, 6}, std::vector<int>{5, 1, 3}));
+                                           std::vector<int>{1, 6}, std::vector<int>{5, 1, 3},
+                                           std::vector<int>{3, 70}, std::vector<int>{2, 33}));
 
 TEST(Phi4, SiteDeltaMatchesActionDifference) {
   const Geometry g({4, 6});

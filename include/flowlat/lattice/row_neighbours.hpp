@@ -16,12 +16,14 @@ struct RowNeighbours {
   int row_length = 1;  // extent of the last direction
   index_t rows = 1;    // volume / row_length
   index_t stride[kMaxDim] = {};
+  index_t row_stride[kMaxDim] = {};  // stride in rows (directions mu < dim - 1)
   int extent[kMaxDim] = {};
 
   explicit RowNeighbours(const Geometry& g)
       : dim(g.dim()), row_length(g.extent(g.dim() - 1)), rows(g.volume() / row_length) {
     for (int mu = 0; mu < dim; ++mu) {
       stride[mu] = g.stride(mu);
+      row_stride[mu] = stride[mu] / row_length;
       extent[mu] = g.extent(mu);
     }
   }
@@ -31,7 +33,11 @@ struct RowNeighbours {
   KOKKOS_INLINE_FUNCTION index_t row_starts(index_t row, index_t* fwd, index_t* bwd) const {
     const index_t x0 = row * row_length;
     for (int mu = 0; mu + 1 < dim; ++mu) {
-      const int c = int((x0 / stride[mu]) % extent[mu]);
+      // the row's coordinate mu; the next-to-last direction has row stride
+      // 1 and the first needs no modulo, so a 2D lattice divides nothing
+      // (a 64-bit division per row cost as much as a short row's arithmetic)
+      const index_t q = mu + 2 == dim ? row : row / row_stride[mu];
+      const int c = int(mu == 0 ? q : q % extent[mu]);
       const index_t wrap = index_t(extent[mu] - 1) * stride[mu];
       fwd[mu] = c + 1 < extent[mu] ? x0 + stride[mu] : x0 - wrap;
       bwd[mu] = c > 0 ? x0 - stride[mu] : x0 + wrap;
