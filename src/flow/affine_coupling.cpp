@@ -5,6 +5,7 @@
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/math.hpp"
+#include "flowlat/core/vector_math.hpp"
 
 namespace flowlat {
 
@@ -75,13 +76,7 @@ void AffineCoupling::compute_scale_shift(const ParamVector& params, const Field&
 void AffineCoupling::forward(const ParamVector& params, const Field& x, index_t n, const Field& y,
                              const BatchScalar& logdet) {
   compute_scale_shift(params, x, n);
-  const auto frozen = frozen_;
-  const auto st = st_;
-  const index_t V = geometry_.volume();
-  Kokkos::parallel_for(
-      "coupling.forward", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
-        y(b, s) = frozen(s) ? x(b, s) : x(b, s) * math::exp(st(b, 0, s)) + st(b, 1, s);
-      });
+  apply_affine(x, n, y, AffineDirection::Forward);
   add_active_scale(n, logdet);
 }
 
@@ -89,14 +84,37 @@ void AffineCoupling::inverse(const ParamVector& params, const Field& y, index_t 
                              const BatchScalar& logdet) {
   // frozen sites of x equal those of y, so the net sees the same input
   compute_scale_shift(params, y, n);
+  apply_affine(y, n, x, AffineDirection::Inverse);
+  add_active_scale(n, logdet);
+}
+
+void AffineCoupling::apply_affine(const Field& in, index_t n, const Field& out,
+                                  AffineDirection direction) const {
+  // Work items of kSiteBlock sites, each a plain loop over pointers with e^s
+  // at every site and a select, not a branch: the loop vectorises (as a
+  // site-at-a-time kernel with libm's exp on active sites it was a tenth of
+  // a float32 proposal). Frozen sites are copied.
+  constexpr index_t kSiteBlock = 32;
   const auto frozen = frozen_;
   const auto st = st_;
   const index_t V = geometry_.volume();
+  const real_t sign = direction == AffineDirection::Forward ? 1.0 : -1.0;
   Kokkos::parallel_for(
-      "coupling.inverse", batch_site_policy(n, V), KOKKOS_LAMBDA(index_t b, index_t s) {
-        x(b, s) = frozen(s) ? y(b, s) : (y(b, s) - st(b, 1, s)) * math::exp(-st(b, 0, s));
+      "coupling.apply", batch_site_policy(n, (V + kSiteBlock - 1) / kSiteBlock),
+      KOKKOS_LAMBDA(index_t b, index_t block) {
+        const index_t x0 = block * kSiteBlock;
+        const int count = int(V - x0 < kSiteBlock ? V - x0 : kSiteBlock);
+        const real_t *a = &in(b, x0), *scale = &st(b, 0, x0), *shift = &st(b, 1, x0);
+        const int* fixed = &frozen(x0);
+        real_t* c = &out(b, x0);
+        if (sign > 0) {  // y = x e^s + t
+          for (int k = 0; k < count; ++k)
+            c[k] = fixed[k] ? a[k] : a[k] * vmath::exp(scale[k]) + shift[k];
+        } else {  // x = (y - t) e^-s
+          for (int k = 0; k < count; ++k)
+            c[k] = fixed[k] ? a[k] : (a[k] - shift[k]) * vmath::exp(-scale[k]);
+        }
       });
-  add_active_scale(n, logdet);
 }
 
 void AffineCoupling::add_active_scale(index_t n, const BatchScalar& logdet) {
@@ -141,11 +159,11 @@ void AffineCoupling::backpropagate(const ParamVector& params, const Field& x, co
         if (!frozen(s)) {
           const real_t g = grad_out(b, s);
           if (forward) {
-            gs = g * x(b, s) * math::exp(st(b, 0, s)) + grad_logdet(b);
+            gs = g * x(b, s) * vmath::exp(st(b, 0, s)) + grad_logdet(b);
             gt = g;
           } else {
             gs = -g * x(b, s) + grad_logdet(b);
-            gt = -g * math::exp(-st(b, 0, s));
+            gt = -g * vmath::exp(-st(b, 0, s));
           }
         }
         if (z2) {  // through s = (s+ + s-)/2, t = (t+ - t-)/2
@@ -167,7 +185,7 @@ void AffineCoupling::backpropagate(const ParamVector& params, const Field& x, co
           const real_t through_net = z2 ? g_in(b, 0, s) - g_in(n + b, 0, s) : g_in(b, 0, s);
           grad_in(b, s) = grad_out(b, s) + through_net;
         } else {
-          grad_in(b, s) = grad_out(b, s) * math::exp(forward ? st(b, 0, s) : -st(b, 0, s));
+          grad_in(b, s) = grad_out(b, s) * vmath::exp(forward ? st(b, 0, s) : -st(b, 0, s));
         }
       });
 }

@@ -13,11 +13,17 @@ namespace flowlat {
 void NormalPrior::draw(const Field& z, index_t n, std::uint64_t seed, std::int64_t first_stream,
                        RandomPurpose purpose, std::uint32_t step,
                        std::uint64_t first_element) const {
+  // element x of config b is normal first_element + x of its stream, as
+  // CounterRng::normal_at, drawn in blocks so Box-Muller vectorises
+  constexpr int kBlock = CounterRng::kNormalBlock;
+  const index_t dof = index_t(z.extent(1));
   Kokkos::parallel_for(
-      "prior.normal_draw", batch_site_policy(n, index_t(z.extent(1))),
-      KOKKOS_LAMBDA(index_t b, index_t x) {
-        z(b, x) = CounterRng(seed, std::uint32_t(first_stream + b))
-                      .normal_at(purpose, step, first_element + std::uint64_t(x));
+      "prior.normal_draw", batch_site_policy(n, (dof + kBlock - 1) / kBlock),
+      KOKKOS_LAMBDA(index_t b, index_t block) {
+        const index_t x0 = block * kBlock;
+        const int count = int(dof - x0 < kBlock ? dof - x0 : kBlock);
+        CounterRng(seed, std::uint32_t(first_stream + b))
+            .normals(purpose, step, first_element + std::uint64_t(x0), count, &z(b, x0));
       });
 }
 

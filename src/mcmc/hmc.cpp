@@ -24,18 +24,19 @@ Hmc::Hmc(const Theory& theory, const MdIntegrator& integrator, std::uint64_t see
       scratch_("hmc.scratch", capacity) {}
 
 void Hmc::draw_momenta(const Field& p, index_t n, std::uint32_t trajectory) const {
-  const index_t dof = theory_.dof(), pairs = (dof + 1) / 2;
+  // element x of chain b is normal x of (HmcMomentum, trajectory) on the
+  // chain's stream, drawn in blocks so Box-Muller vectorises
+  const index_t dof = theory_.dof();
+  constexpr int kBlock = CounterRng::kNormalBlock;
   const std::uint64_t seed = seed_;
   const std::int64_t first = first_chain_;
-  // (config, pair) as a 2D range: a flat index would cost a 64-bit division
-  // per pair, as much as the pair's Philox draw
   Kokkos::parallel_for(
-      "hmc.momenta", batch_site_policy(n, pairs), KOKKOS_LAMBDA(index_t b, index_t j) {
-        const CounterRng rng(seed, std::uint32_t(first + b));
-        real_t g0, g1;
-        rng.normal2(RandomPurpose::HmcMomentum, trajectory, std::uint32_t(j), g0, g1);
-        p(b, 2 * j) = g0;
-        if (2 * j + 1 < dof) p(b, 2 * j + 1) = g1;
+      "hmc.momenta", batch_site_policy(n, (dof + kBlock - 1) / kBlock),
+      KOKKOS_LAMBDA(index_t b, index_t block) {
+        const index_t x0 = block * kBlock;
+        const int count = int(dof - x0 < kBlock ? dof - x0 : kBlock);
+        CounterRng(seed, std::uint32_t(first + b))
+            .normals(RandomPurpose::HmcMomentum, trajectory, std::uint64_t(x0), count, &p(b, x0));
       });
 }
 

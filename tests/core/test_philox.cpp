@@ -100,3 +100,30 @@ TEST(Philox, UniformAndNormalMoments) {
   EXPECT_NEAR(h(4) / N, 3.0, 5 * std::sqrt(96.0 / N));
   EXPECT_NEAR(h(5) / (N / 2), 0.0, 5 / std::sqrt(N / 2));
 }
+
+namespace {
+// normals(first, count) for every first in [0, 40) and count in [1, 32],
+// against normal_at element by element, both in kernels.
+int count_block_mismatches(const CounterRng& rng) {
+  constexpr int kFirsts = 40, kBlock = CounterRng::kNormalBlock;
+  Kokkos::View<int, MemSpace> bad("bad");
+  Kokkos::parallel_for(
+      "normal_blocks", Kokkos::RangePolicy<ExecSpace>(0, kFirsts * kBlock),
+      KOKKOS_LAMBDA(int item) {
+        const std::uint64_t first = std::uint64_t(item / kBlock);
+        const int count = 1 + item % kBlock;
+        double out[kBlock];
+        rng.normals(RandomPurpose::FlowPrior, 3, first, count, out);
+        for (int i = 0; i < count; ++i)
+          if (out[i] != rng.normal_at(RandomPurpose::FlowPrior, 3, first + std::uint64_t(i)))
+            Kokkos::atomic_add(&bad(), 1);
+      });
+  int h = 0;
+  Kokkos::deep_copy(h, bad);
+  return h;
+}
+}  // namespace
+
+// The block draws (HMC momenta, the flow prior) are the single draws' values
+// bit for bit, whatever the block's offset and length.
+TEST(Philox, NormalBlocksEqualSingleDraws) { EXPECT_EQ(count_block_mismatches(CounterRng(77, 5)), 0); }

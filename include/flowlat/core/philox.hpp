@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "flowlat/core/math.hpp"
+#include "flowlat/core/vector_math.hpp"
 
 namespace flowlat {
 
@@ -75,10 +76,29 @@ class CounterRng {
                                       std::uint32_t index, double& n0, double& n1) const {
     double u0, u1;
     uniform2(purpose, step, index, u0, u1);
-    const double r = math::sqrt(-2.0 * math::log(u0));
-    const double phase = 2.0 * math::pi * u1;
-    n0 = r * math::cos(phase);
-    n1 = r * math::sin(phase);
+    box_muller(u0, u1, n0, n1);
+  }
+
+  // Normals first .. first + count - 1 of one (purpose, step) stream into
+  // out[0 .. count), count <= kNormalBlock: element i is lane i % 2 of pair
+  // i / 2, as normal_at, and the same values bit for bit. The Philox draws
+  // go one pair at a time into local arrays, the Box-Muller arithmetic runs
+  // over them as vector loops (libm's scalar log and sincos were all of an
+  // HMC trajectory's momentum cost).
+  static constexpr int kNormalBlock = 32;
+  KOKKOS_INLINE_FUNCTION void normals(RandomPurpose purpose, std::uint32_t step,
+                                      std::uint64_t first, int count, double* out) const {
+    constexpr int kPairs = kNormalBlock / 2 + 1;
+    double a[kPairs], b[kPairs];
+    const std::uint64_t p0 = first / 2;
+    const int pairs = int((first + std::uint64_t(count) + 1) / 2 - p0);
+    for (int k = 0; k < pairs; ++k) uniform2(purpose, step, std::uint32_t(p0 + k), a[k], b[k]);
+    for (int k = 0; k < pairs; ++k) box_muller(a[k], b[k], a[k], b[k]);
+    const int skip = int(first % 2);  // out[0] is lane 1 of the first pair
+    for (int i = 0; i < count; ++i) {
+      const int e = i + skip;
+      out[i] = (e % 2 == 0) ? a[e / 2] : b[e / 2];
+    }
   }
 
   // Element i of a stream of normals within one step (two per Philox call).
@@ -98,6 +118,19 @@ class CounterRng {
   }
 
  private:
+  // (u0, u1) -> (r cos 2 pi u1, r sin 2 pi u1), r = sqrt(-2 ln u0); the
+  // outputs may alias the inputs
+ public:
+  KOKKOS_INLINE_FUNCTION static void box_muller_test(double u0, double u1, double& n0, double& n1) { box_muller(u0, u1, n0, n1); }
+ private:
+  KOKKOS_INLINE_FUNCTION static void box_muller(double u0, double u1, double& n0, double& n1) {
+    const double r = math::sqrt(-2.0 * vmath::log(u0));
+    double s, c;
+    vmath::sincos_2pi(u1, s, c);
+    n0 = r * c;
+    n1 = r * s;
+  }
+
   KOKKOS_INLINE_FUNCTION static double to_open_unit(std::uint32_t a, std::uint32_t b) {
     const std::uint64_t bits53 = ((std::uint64_t(a) << 32) | b) >> 11;
     return (double(bits53) + 0.5) * (1.0 / 9007199254740992.0);  // 2^-53

@@ -58,6 +58,10 @@ class AffineCoupling final : public CouplingLayer {
   void compute_scale_shift(const ParamVector& params, const Field& x, index_t n);
   // logdet(b) += sum of s over active sites
   void add_active_scale(index_t n, const BatchScalar& logdet);
+  // out = in e^s + t (Forward) or (in - t) e^-s (Inverse) at active sites,
+  // in at frozen ones, with s, t from st_.
+  enum class AffineDirection { Forward, Inverse };
+  void apply_affine(const Field& in, index_t n, const Field& out, AffineDirection direction) const;
   // The reverse pass of forward() or inverse(): x is the forward-direction
   // input (the inverse pass's output), grad_out the gradient with respect to
   // the output of that pass, grad_in the one with respect to its input.
