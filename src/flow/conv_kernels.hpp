@@ -79,20 +79,30 @@ inline SitePack<float, B> tanh_pack(const SitePack<float, B>& x) {
 // ---- activations lane by lane ----------------------------------------------------
 // activate() and activation_slope_from_output() (activation.hpp) on a pack,
 // with the same arithmetic; the switch stays outside the lanes.
+template <KernelActivation kAct, class T, int B>
+FLOWLAT_KERNEL_FN SitePack<T, B> activate_as(T leaky_slope, const SitePack<T, B>& pre) {
+  if constexpr (kAct == KernelActivation::LeakyReLU) {
+    return pre.where_positive(pre, SitePack<T, B>::splat(leaky_slope) * pre);
+  } else if constexpr (kAct == KernelActivation::Tanh) {
+#ifdef FLOWLAT_SITE_PACK_VECTORS
+    if constexpr (sizeof(T) == sizeof(float)) return tanh_pack(pre);
+#endif
+    SitePack<T, B> r;
+    for (int s = 0; s < kPackWidth<T, B>; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
+    return r;
+  } else {
+    return pre;
+  }
+}
+
 template <class T, int B>
 FLOWLAT_KERNEL_FN SitePack<T, B> activate_pack(KernelActivation act, T leaky_slope,
                                             const SitePack<T, B>& pre) {
   switch (act) {
     case KernelActivation::LeakyReLU:
-      return pre.where_positive(pre, SitePack<T, B>::splat(leaky_slope) * pre);
-    case KernelActivation::Tanh: {
-#ifdef FLOWLAT_SITE_PACK_VECTORS
-      if constexpr (sizeof(T) == sizeof(float)) return tanh_pack(pre);
-#endif
-      SitePack<T, B> r;
-      for (int s = 0; s < kPackWidth<T, B>; ++s) r.set_lane(s, kernel_tanh(pre.lane(s)));
-      return r;
-    }
+      return activate_as<KernelActivation::LeakyReLU>(leaky_slope, pre);
+    case KernelActivation::Tanh:
+      return activate_as<KernelActivation::Tanh>(leaky_slope, pre);
     default:
       return pre;
   }
@@ -152,6 +162,22 @@ FLOWLAT_KERNEL_FN void gather_epilogue(const GatherKernelArgs<T>& a, SitePack<T,
   store_partial(a.dst + dst_at + c * a.dst_channel_stride, r, len);
 }
 
+// The forward epilogue of a work item whose kSlots slots are all whole
+// packs: bias already in, activation kAct, plain stores.
+template <KernelActivation kAct, class T, int B, int kBlock, int kSlots>
+FLOWLAT_KERNEL_FN void store_activated(const GatherKernelArgs<T>& a,
+                                       SitePack<T, B> (&acc)[kBlock][kSlots], int c0,
+                                       const index_t (&dst_at)[kSlots]) {
+  T* const dst = a.dst + c0 * a.dst_channel_stride;
+  const index_t stride = a.dst_channel_stride;
+  const T slope = a.leaky_slope;
+  FLOWLAT_UNROLL
+  for (int t = 0; t < kSlots; ++t)
+    FLOWLAT_UNROLL
+    for (int j = 0; j < kBlock; ++j)
+      activate_as<kAct>(slope, acc[j][t]).store(dst + j * stride + dst_at[t]);
+}
+
 template <class T, int B, int kBlock>
 FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t group) {
   using Pack = SitePack<T, B>;
@@ -189,6 +215,9 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t group) 
       }
     }
   }
+  bool whole = live == kSlots;
+  FLOWLAT_UNROLL
+  for (int t = 0; t < kSlots; ++t) whole = whole && len[t] == kWidth;
   for (int c0 = 0; c0 < a.dst_channels; c0 += kBlock) {
     Pack acc[kBlock][kSlots];
     FLOWLAT_UNROLL
@@ -212,6 +241,24 @@ FLOWLAT_KERNEL_FN void gather_item(const GatherKernelArgs<T>& a, index_t group) 
           for (int t = 0; t < kSlots; ++t) acc[j][t].add_scaled(wj, v[t]);
         }
       }
+    }
+    // Forward with every slot a whole live pack (the usual case): the
+    // activation a template argument and plain stores. With the activation
+    // switch and the partial-store test inside each accumulator's epilogue,
+    // every accumulator went through memory and a jump table, and the
+    // epilogues cost almost as much as the multiply-adds of a hidden layer.
+    if (a.forward && whole) {
+      switch (a.act) {
+        case KernelActivation::LeakyReLU:
+          store_activated<KernelActivation::LeakyReLU>(a, acc, c0, dst_at);
+          break;
+        case KernelActivation::Tanh:
+          store_activated<KernelActivation::Tanh>(a, acc, c0, dst_at);
+          break;
+        default:
+          store_activated<KernelActivation::Identity>(a, acc, c0, dst_at);
+      }
+      continue;
     }
     // Unrolled when every slot is live (the accumulators stay in registers).
     if (live == kSlots) {
