@@ -108,11 +108,15 @@ void AffineCoupling::apply_affine(const Field& in, index_t n, const Field& out,
         const int* fixed = &frozen(x0);
         real_t* c = &out(b, x0);
         if (sign > 0) {  // y = x e^s + t
-          for (int k = 0; k < count; ++k)
-            c[k] = fixed[k] ? a[k] : a[k] * vmath::exp(scale[k]) + shift[k];
+          for (int k = 0; k < count; ++k) {
+            const real_t active = a[k] * vmath::exp(scale[k]) + shift[k];
+            c[k] = fixed[k] ? a[k] : active;
+          }
         } else {  // x = (y - t) e^-s
-          for (int k = 0; k < count; ++k)
-            c[k] = fixed[k] ? a[k] : (a[k] - shift[k]) * vmath::exp(-scale[k]);
+          for (int k = 0; k < count; ++k) {
+            const real_t active = (a[k] - shift[k]) * vmath::exp(-scale[k]);
+            c[k] = fixed[k] ? a[k] : active;
+          }
         }
       });
 }

@@ -169,16 +169,23 @@ struct ArrangeWeights {
   int c_in, c_out, n_offsets, lanes;
   bool forward;
 
-  KOKKOS_INLINE_FUNCTION void operator()(index_t i) const {
-    if (i >= n_weights) {  // the bias, after the arranged weights
-      arranged(n_weights * lanes + i - n_weights) = T(params(b0 + i - n_weights));
+  // Item k < c_out * c_in: the n_offsets weights of (co, ci) = (k / c_in,
+  // k % c_in); item c_out * c_in: the bias, after the arranged weights. One
+  // division per item, not three 64-bit ones per weight (which were most of
+  // the arrangement's cost, done before every forward pass).
+  KOKKOS_INLINE_FUNCTION void operator()(int k) const {
+    if (k == c_out * c_in) {
+      for (int co = 0; co < c_out; ++co) arranged(n_weights * lanes + co) = T(params(b0 + co));
       return;
     }
-    const int o = int(i % n_offsets), ci = int(i / n_offsets % c_in),
-              co = int(i / n_offsets / c_in);
-    const index_t j = forward ? (index_t(ci) * n_offsets + o) * c_out + co
-                              : (index_t(co) * n_offsets + o) * c_in + ci;
-    for (int lane = 0; lane < lanes; ++lane) arranged(j * lanes + lane) = T(params(w0 + i));
+    const int co = k / c_in, ci = k - co * c_in;
+    for (int o = 0; o < n_offsets; ++o) {
+      const index_t i = index_t(k) * n_offsets + o;  // [co][ci][o] in the parameters
+      const index_t j = forward ? (index_t(ci) * n_offsets + o) * c_out + co
+                                : (index_t(co) * n_offsets + o) * c_in + ci;
+      const T value = T(params(w0 + i));
+      for (int lane = 0; lane < lanes; ++lane) arranged(j * lanes + lane) = value;
+    }
   }
 };
 }  // namespace
@@ -239,7 +246,8 @@ const Kokkos::View<T*, MemSpace>& StencilConv::gather_weights(const ParamVector&
   }();
   if (index_t(weights.extent(0)) != weight_count() * lanes + c_out_)
     weights = Kokkos::View<T*, MemSpace>(name_ + ".gather_weights", weight_count() * lanes + c_out_);
-  Kokkos::parallel_for("flow.conv.gather_weights", FlatPolicy(0, weight_count() + c_out_),
+  Kokkos::parallel_for("flow.conv.gather_weights",
+                       Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<int>>(0, c_out_ * c_in_ + 1),
                        ArrangeWeights<T>{params, weights, weight_offset_, bias_offset_,
                                          weight_count(), c_in_, c_out_, n_offsets_, lanes,
                                          forward});
