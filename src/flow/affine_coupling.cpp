@@ -1,6 +1,8 @@
 // Affine coupling: forward, inverse and the hand-written backward pass.
 #include "flowlat/flow/affine_coupling.hpp"
 
+#include <vector>
+
 #include "flowlat/core/batch_policy.hpp"
 #include "flowlat/core/batch_reduce.hpp"
 #include "flowlat/core/error.hpp"
@@ -39,6 +41,16 @@ AffineCoupling::AffineCoupling(const Geometry& geometry, const SiteMask& mask,
   // Without Z2 the net's output is s, t as is: no copy.
   st_ = equivariance_ == Equivariance::Z2 ? Tensor("coupling.st", capacity, 2, V) : net_out_;
   scratch_ = BatchScalar("coupling.logdet_sum", capacity);
+  // the active sites in increasing order (apply_affine)
+  const auto fh = Kokkos::create_mirror_view_and_copy(HostSpace(), frozen_);
+  std::vector<index_t> active;
+  for (index_t x = 0; x < V; ++x)
+    if (!fh(x)) active.push_back(x);
+  active_ = SiteList(Kokkos::view_alloc("coupling.active", Kokkos::WithoutInitializing),
+                     active.size());
+  const auto ah = Kokkos::create_mirror_view(active_);
+  for (std::size_t i = 0; i < active.size(); ++i) ah(i) = active[i];
+  Kokkos::deep_copy(active_, ah);
 }
 
 void AffineCoupling::initialize(const ParamVector& params, std::uint64_t seed,
@@ -90,33 +102,35 @@ void AffineCoupling::inverse(const ParamVector& params, const Field& y, index_t 
 
 void AffineCoupling::apply_affine(const Field& in, index_t n, const Field& out,
                                   AffineDirection direction) const {
-  // Work items of kSiteBlock sites, each a plain loop over pointers with e^s
-  // at every site and a select, not a branch: the loop vectorises (as a
-  // site-at-a-time kernel with libm's exp on active sites it was a tenth of
-  // a float32 proposal). Frozen sites are copied.
-  constexpr index_t kSiteBlock = 32;
-  const auto frozen = frozen_;
+  // Frozen sites are copied (all sites, then the active ones overwritten).
+  // Active sites in work items of kBlock: their s gathered into a local
+  // array, e^s there as a vector loop, the update scattered back. As a
+  // site-at-a-time kernel with libm's exp it was a tenth of a float32
+  // proposal; e^s at every site with a select cost nearly as much.
+  constexpr int kBlock = 32;
+  const auto active = active_;
   const auto st = st_;
-  const index_t V = geometry_.volume();
+  const index_t V = geometry_.volume(), n_active = index_t(active.extent(0));
+  if (in.data() != out.data())
+    Kokkos::parallel_for(
+        "coupling.copy", batch_site_policy(n, V),
+        KOKKOS_LAMBDA(index_t b, index_t x) { out(b, x) = in(b, x); });
   const real_t sign = direction == AffineDirection::Forward ? 1.0 : -1.0;
   Kokkos::parallel_for(
-      "coupling.apply", batch_site_policy(n, (V + kSiteBlock - 1) / kSiteBlock),
+      "coupling.apply", batch_site_policy(n, (n_active + kBlock - 1) / kBlock),
       KOKKOS_LAMBDA(index_t b, index_t block) {
-        const index_t x0 = block * kSiteBlock;
-        const int count = int(V - x0 < kSiteBlock ? V - x0 : kSiteBlock);
-        const real_t *a = &in(b, x0), *scale = &st(b, 0, x0), *shift = &st(b, 1, x0);
-        const int* fixed = &frozen(x0);
-        real_t* c = &out(b, x0);
+        const index_t j0 = block * kBlock;
+        const int count = int(n_active - j0 < kBlock ? n_active - j0 : kBlock);
+        const index_t* sites = &active(j0);
+        real_t e[kBlock];
+        for (int k = 0; k < count; ++k) e[k] = sign * st(b, 0, sites[k]);
+        for (int k = 0; k < count; ++k) e[k] = vmath::exp(e[k]);
         if (sign > 0) {  // y = x e^s + t
-          for (int k = 0; k < count; ++k) {
-            const real_t active = a[k] * vmath::exp(scale[k]) + shift[k];
-            c[k] = fixed[k] ? a[k] : active;
-          }
+          for (int k = 0; k < count; ++k)
+            out(b, sites[k]) = in(b, sites[k]) * e[k] + st(b, 1, sites[k]);
         } else {  // x = (y - t) e^-s
-          for (int k = 0; k < count; ++k) {
-            const real_t active = (a[k] - shift[k]) * vmath::exp(-scale[k]);
-            c[k] = fixed[k] ? a[k] : active;
-          }
+          for (int k = 0; k < count; ++k)
+            out(b, sites[k]) = (in(b, sites[k]) - st(b, 1, sites[k])) * e[k];
         }
       });
 }

@@ -77,6 +77,7 @@ class AffineCoupling final : public CouplingLayer {
   Equivariance equivariance_;
   ConvNet net_;
   Kokkos::View<int*, MemSpace> frozen_;  // [site] 1 if frozen
+  SiteList active_;                      // the sites not frozen, increasing
   Tensor net_in_, net_out_, grad_net_out_, grad_net_in_;
   Tensor st_;  // [n][2][V]: s, t after symmetrisation (Z2), else net_out_ itself
   BatchScalar scratch_;
