@@ -24,6 +24,7 @@ FlowArchitecture flow_architecture(const Config& config) {
     a.coupling.final_activation =
         config.get_bool("flow.final_tanh") ? Activation::Tanh : Activation::Identity;
   if (config.has("flow.components")) a.coupling.components = int(config.get_int("flow.components"));
+  if (config.has("flow.prior")) a.prior = config.get_string("flow.prior");
   return architecture_for_run(a, config);
 }
 

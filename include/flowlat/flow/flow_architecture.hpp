@@ -31,6 +31,7 @@ struct CouplingOptions {
 struct FlowArchitecture {
   int n_layers = 16;
   std::string coupling_type = "affine";  // flow.coupling
+  std::string prior;                     // flow.prior where a theory has a choice, else ""
   CouplingOptions coupling;
 };
 

@@ -14,6 +14,7 @@
 #include "flowlat/theory/u1/u1_heat_bath.hpp"
 #include "flowlat/theory/u1/u1_observables.hpp"
 #include "flowlat/theory/u1/u1_plaquette.hpp"
+#include "flowlat/theory/u1/u1_plaquette_prior.hpp"
 
 namespace flowlat {
 
@@ -155,7 +156,10 @@ FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore& s
   if (architecture.coupling.components > kMaxCircleComponents)
     throw InputError("flow.components: at most " + std::to_string(kMaxCircleComponents));
   FlowStack stack;
-  stack.prior = std::make_unique<UniformAnglePrior>();
+  if (architecture.prior == "plaquette")
+    stack.prior = std::make_unique<U1PlaquettePrior>(geometry(), beta_);
+  else
+    stack.prior = std::make_unique<UniformAnglePrior>();
   // The couplings run one after another: one workspace for all their convolutions.
   const auto workspace = std::make_shared<ConvWorkspace>();
   for (int k = 0; k < architecture.n_layers; ++k) {

@@ -3,6 +3,7 @@
 
 #include "flowlat/core/error.hpp"
 #include "flowlat/core/philox.hpp"
+#include "flowlat/core/von_mises.hpp"
 #include "flowlat/theory/u1/u1_plaquette.hpp"
 
 namespace flowlat {
@@ -64,32 +65,16 @@ void U1HeatBath::half_sweep(const Field& theta, index_t n, std::uint32_t sweep, 
         real_t u_sign, u_unused;
         rng.uniform2(RandomPurpose::LocalProposal, sweep, std::uint32_t(link * (kMaxTrials + 1)),
                      u_sign, u_unused);
-        real_t psi = 0;
-        int trial = 0;
-        if (kappa < 1e-8) {  // flat: uniform on the circle
-          psi = 2 * math::pi * u_unused - math::pi;
-          trial = 1;
-        } else {
-          // Best & Fisher (1979): wrapped-Cauchy envelope
-          const real_t tau = 1 + math::sqrt(1 + 4 * kappa * kappa);
-          const real_t rho = (tau - math::sqrt(2 * tau)) / (2 * kappa);
-          const real_t r = (1 + rho * rho) / (2 * rho);
-          for (trial = 1; trial <= kMaxTrials; ++trial) {
-            real_t u1, u2;
-            rng.uniform2(RandomPurpose::LocalProposal, sweep,
-                         std::uint32_t(link * (kMaxTrials + 1) + trial), u1, u2);
-            const real_t z = math::cos(math::pi * u1);
-            const real_t f = (1 + r * z) / (r + z);
-            const real_t c = kappa * (r - f);
-            if (c * (2 - c) - u2 > 0 || math::log(c / u2) + 1 - c >= 0) {
-              psi = (u_sign < 0.5 ? -1 : 1) * math::acos(f < -1 ? -1 : (f > 1 ? 1 : f));
-              break;
-            }
-          }
-          if (trial > kMaxTrials) {  // keep the link (probability < 2^-64)
-            trial = kMaxTrials;
-            psi = theta(b, link) + phi;
-          }
+        // trial t at index link (kMaxTrials + 1) + t; index link (kMaxTrials + 1) is
+        // the sign's (and the flat case's) uniform
+        const VonMisesDraw draw =
+            von_mises(rng, RandomPurpose::LocalProposal, sweep,
+                      std::uint32_t(link * (kMaxTrials + 1)), kappa, u_sign, u_unused, kMaxTrials);
+        real_t psi = draw.psi;
+        int trial = draw.trials;
+        if (trial == 0) {  // keep the link (probability < 2^-64)
+          trial = kMaxTrials;
+          psi = theta(b, link) + phi;
         }
         theta(b, link) = u1::wrap_positive(psi - phi);
         Kokkos::atomic_add(&trials(b), index_t(trial));

@@ -24,6 +24,11 @@ TheoryPlugin u1_plugin() {
                    "rational-quadratic spline and a rotation (Rezende et al. 2020)"),
       keys::integer("flow.components", "2",
                     "size of each plaquette map: NCP mixture components, or spline bins", 1, 16),
+      keys::choice("flow.prior", "haar", {"haar", "plaquette"},
+                   "base distribution of the flow: haar = uniform links (the tutorial), "
+                   "plaquette = every plaquette but one from e^{beta cos theta_P} and the "
+                   "holonomies uniform (2D only; close to the target at any beta: "
+                   "docs/U1_TOPOLOGY.md)"),
   };
   p.keys.defaults = {{"run.output", "runs/u1_hmc.h5"}, {"flow.model", "runs/u1_flow.model.h5"}};
   p.make = make_u1;
