@@ -90,6 +90,14 @@ void ConvNet::initialize(const ParamVector& params, std::uint64_t seed,
     layers_[i].initialize(params, seed, first_layer_id + i);
 }
 
+void ConvNet::zero_output_layer(const ParamVector& params) const {
+  const StencilConv& last = layers_.back();
+  const auto weights = std::make_pair(last.weight_offset(), last.weight_offset() + last.weight_count());
+  const auto bias = std::make_pair(last.bias_offset(), last.bias_offset() + index_t(last.c_out()));
+  Kokkos::deep_copy(Kokkos::subview(params, weights), 0.0);
+  Kokkos::deep_copy(Kokkos::subview(params, bias), 0.0);
+}
+
 double ConvNet::flops_forward(index_t n) const {
   double flops = 0;
   for (const auto& layer : layers_) flops += layer.flops_forward(n);

@@ -5,6 +5,7 @@
 // accept/reject step, not the flow's quality, makes it so.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "flow_mh_samples.hpp"
@@ -59,6 +60,13 @@ TEST(U1ExactPoint, FlowMhWithThePlaquettePriorAndUntrainedLayers) {
   Flow flow(theory, a, block);
   EXPECT_EQ(flow.prior().name(), "plaquette");
   flow.initialize(31);
+  // the couplings start as the identity with this prior: perturb every
+  // parameter so that they do something
+  auto p = Kokkos::create_mirror_view_and_copy(HostSpace(), flow.parameters().values());
+  std::mt19937_64 gen(4);
+  std::uniform_real_distribution<double> noise(-0.03, 0.03);
+  for (index_t i = 0; i < index_t(p.extent(0)); ++i) p(i) += noise(gen);
+  Kokkos::deep_copy(flow.parameters().values(), p);
   const auto s = flow_mh_samples(theory, flow, block, 320, 2719);
   std::printf("  plaquette prior: acceptance %.3f over %lld proposals\n", s.acceptance(),
               (long long)s.offered);

@@ -155,3 +155,32 @@ TEST(U1PlaquettePrior, OnlyTwoDimensions) {
     EXPECT_NE(std::string(e.what()).find("flow.prior"), std::string::npos) << e.what();
   }
 }
+
+// With the plaquette prior the NCP couplings start as the identity: the
+// untrained flow maps z to itself and its log q is the prior's log density.
+TEST(U1PlaquettePrior, TheUntrainedFlowIsThePrior) {
+  const Geometry g({8, 8});
+  const U1 theory(g, 4.0);
+  FlowArchitecture a;
+  a.n_layers = 4;
+  a.coupling_type = "ncp";
+  a.coupling.hidden = {4, 4};
+  a.prior = "plaquette";
+  const index_t n = 6, dof = theory.dof();
+  Flow flow(theory, a, n);
+  flow.initialize(5);
+  Field z("z", n, dof), phi("phi", n, dof);
+  flow.prior().draw(z, n, 8, 0, RandomPurpose::FlowPrior, 0);
+  BatchScalar log_q("log_q", n);
+  flow.forward(z, n, phi, log_q);
+  const auto zh = to_host(z), ph = to_host(phi);
+  double worst = 0;
+  for (index_t b = 0; b < n; ++b)
+    for (index_t l = 0; l < dof; ++l)
+      worst = std::max(worst, std::abs(std::remainder(ph(b, l) - zh(b, l), two_pi)));
+  EXPECT_LT(worst, 1e-12);
+  const U1PlaquettePrior prior(g, 4.0);
+  const auto r = log_densities(prior, z, n);
+  const auto q = Kokkos::create_mirror_view_and_copy(HostSpace(), log_q);
+  for (index_t b = 0; b < n; ++b) EXPECT_NEAR(q(b), r[b], 1e-9 * std::abs(r[b]));
+}

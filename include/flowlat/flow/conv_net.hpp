@@ -28,6 +28,8 @@ class ConvNet {
   // Layer i draws from stream first_layer_id + i.
   void initialize(const ParamVector& params, std::uint64_t seed,
                   std::uint32_t first_layer_id) const;
+  // The last layer's weights and bias to zero: the net's output is then 0.
+  void zero_output_layer(const ParamVector& params) const;
   std::uint32_t n_layers() const { return std::uint32_t(layers_.size()); }
   const std::vector<StencilConv>& layers() const { return layers_; }
   int c_in() const { return layers_.front().c_in(); }

@@ -22,6 +22,11 @@ struct CouplingOptions {
   Activation final_activation = Activation::Tanh;  // the tutorial's final tanh on (s, t)
   Equivariance equivariance = Equivariance::None;  // affine couplings
   int components = 2;                              // circle maps: mixture components or bins
+  // The net's last convolution starts at zero, so a coupling whose map is the
+  // identity at zero output (U(1)'s NCP: alpha = e^0, no rotation) starts as
+  // the identity and the untrained flow is its prior. Set by the theory (U(1)
+  // with flow.prior = plaquette, a prior close to the target already), not a key.
+  bool identity_start = false;
   // Not part of what a model is: a run's choice (flow.precision), so a model
   // trained in one precision samples in the other. Code that builds a flow
   // by hand gets double; the key's default is float32.

@@ -156,16 +156,22 @@ FlowStack U1::flow_stack(const FlowArchitecture& architecture, ParameterStore& s
   if (architecture.coupling.components > kMaxCircleComponents)
     throw InputError("flow.components: at most " + std::to_string(kMaxCircleComponents));
   FlowStack stack;
-  if (architecture.prior == "plaquette")
+  // The plaquette prior is close to the target already: the couplings start
+  // as the identity, so the untrained flow is the prior and training starts
+  // from its KL (random couplings first made it several nats worse).
+  CouplingOptions options = architecture.coupling;
+  if (architecture.prior == "plaquette") {
     stack.prior = std::make_unique<U1PlaquettePrior>(geometry(), beta_);
-  else
+    options.identity_start = true;
+  } else {
     stack.prior = std::make_unique<UniformAnglePrior>();
+  }
   // The couplings run one after another: one workspace for all their convolutions.
   const auto workspace = std::make_shared<ConvWorkspace>();
   for (int k = 0; k < architecture.n_layers; ++k) {
     // the tutorial's cycle: direction k mod 2, offset (k div 2) mod 4
     const U1GaugeMask mask(geometry(), k % 2, (k / 2) % 4);
-    stack.layers.push_back(make(geometry(), mask, architecture.coupling, store,
+    stack.layers.push_back(make(geometry(), mask, options, store,
                                 "coupling" + std::to_string(k), capacity, workspace));
   }
   return stack;

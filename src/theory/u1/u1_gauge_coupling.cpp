@@ -30,6 +30,7 @@ U1GaugeCoupling<Map>::U1GaugeCoupling(const Geometry& geometry, const U1GaugeMas
       mu_(mask.mu()),
       n_params_(Map::param_count(options.components)),
       components_(options.components),
+      identity_start_(options.identity_start),
       role_(mask.plaquette_role()),
       // the tutorial's U(1) nets end without an activation: t is an angle
       net_(geometry, net_channels(options.hidden, Map::param_count(options.components)),
@@ -50,6 +51,7 @@ template <class Map>
 void U1GaugeCoupling<Map>::initialize(const ParamVector& params, std::uint64_t seed,
                                       std::uint32_t first_stream) const {
   net_.initialize(params, seed, first_stream);
+  if (identity_start_) net_.zero_output_layer(params);
 }
 
 template <class Map>

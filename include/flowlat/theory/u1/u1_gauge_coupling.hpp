@@ -64,6 +64,7 @@ class U1GaugeCoupling final : public CouplingLayer {
   Geometry geometry_;
   std::string mask_description_;
   int sign_, mu_, n_params_, components_;
+  bool identity_start_;  // options.identity_start
   Kokkos::View<int*, MemSpace> role_;
   ConvNet net_;
   Field plaq_;       // [n][V]: plaquettes of the forward-direction input, [0, 2 pi)
