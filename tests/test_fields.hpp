@@ -18,6 +18,18 @@ inline Field random_field(index_t batch, index_t dof, unsigned seed, double scal
   return f;
 }
 
+// Angles uniform on [0, 2 pi): Haar-random U(1) links (or gauge transformations).
+inline Field uniform_links(index_t batch, index_t dof, unsigned seed) {
+  Field f("test.links", batch, dof);
+  auto h = Kokkos::create_mirror_view(f);
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, 2 * 3.14159265358979323846);
+  for (index_t b = 0; b < batch; ++b)
+    for (index_t x = 0; x < dof; ++x) h(b, x) = u(gen);
+  Kokkos::deep_copy(f, h);
+  return f;
+}
+
 // Always a copy (create_mirror), never an alias of a host-space field.
 inline FieldHost to_host(const Field& f) {
   auto h = Kokkos::create_mirror(f);

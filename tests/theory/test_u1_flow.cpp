@@ -34,17 +34,6 @@ FlowArchitecture gauge_architecture(const std::string& coupling = "ncp", int lay
   return a;
 }
 
-Field uniform_links(index_t n, index_t dof, unsigned seed) {
-  Field f("links", n, dof);
-  auto h = Kokkos::create_mirror_view(f);
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<double> u(0.0, two_pi);
-  for (index_t b = 0; b < n; ++b)
-    for (index_t l = 0; l < dof; ++l) h(b, l) = u(gen);
-  Kokkos::deep_copy(f, h);
-  return f;
-}
-
 // The difference of two angles, in [-pi, pi).
 double angle_diff(double a, double b) { return std::remainder(a - b, two_pi); }
 
@@ -164,7 +153,6 @@ TEST(U1Flow, MasksNeedMultiplesOfFour) {
   affine.coupling_type = "affine";
   EXPECT_THROW(Flow(U1(Geometry({4, 4}), 1.0), affine, 1), InputError);
 }
-
 
 // Untempered, and tempered (train.temper_steps: the loss and its gradient
 // are those of s S) at s = 0.3.

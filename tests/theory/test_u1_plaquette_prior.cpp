@@ -27,22 +27,10 @@ double plaquette(const Geometry& g, const FieldHost& t, index_t b, index_t x) {
   return t(b, x) + t(b, V + g.shifted(x, 0, 1)) - t(b, g.shifted(x, 1, 1)) - t(b, V + x);
 }
 
-Field uniform_links(index_t n, index_t dof, unsigned seed) {
-  Field f("links", n, dof);
-  auto h = Kokkos::create_mirror_view(f);
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<double> u(0.0, two_pi);
-  for (index_t b = 0; b < n; ++b)
-    for (index_t l = 0; l < dof; ++l) h(b, l) = u(gen);
-  Kokkos::deep_copy(f, h);
-  return f;
-}
-
 std::vector<double> log_densities(const U1PlaquettePrior& prior, const Field& z, index_t n) {
   BatchScalar r("r", n);
   prior.log_density(z, n, r);
-  const auto h = Kokkos::create_mirror_view_and_copy(HostSpace(), r);
-  return std::vector<double>(h.data(), h.data() + n);
+  return to_host(r);
 }
 
 }  // namespace
